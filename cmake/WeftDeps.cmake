@@ -1,0 +1,48 @@
+# Finds every system package weft builds against. Each failure names the Debian package to install
+# (scripts/deps installs all of them).
+find_package(PkgConfig QUIET)
+
+macro(weft_require found what pkg)
+  if(NOT ${found})
+    message(FATAL_ERROR "weft: ${what} not found. Install the Debian package '${pkg}' (or run scripts/deps).")
+  endif()
+endmacro()
+
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "weft: pkg-config not found. Install the Debian package 'pkg-config' (or run scripts/deps).")
+endif()
+
+find_package(Protobuf QUIET)
+weft_require(Protobuf_FOUND "Protobuf" "libprotobuf-dev protobuf-compiler")
+find_package(gRPC CONFIG QUIET)
+weft_require(gRPC_FOUND "gRPC C++" "libgrpc++-dev")
+find_program(WEFT_GRPC_CPP_PLUGIN grpc_cpp_plugin)
+weft_require(WEFT_GRPC_CPP_PLUGIN "grpc_cpp_plugin" "protobuf-compiler-grpc")
+find_program(WEFT_PROTOC protoc)
+weft_require(WEFT_PROTOC "protoc" "protobuf-compiler")
+find_package(RocksDB CONFIG QUIET)
+weft_require(RocksDB_FOUND "RocksDB" "librocksdb-dev")
+find_package(absl CONFIG QUIET)
+weft_require(absl_FOUND "Abseil" "libabsl-dev")
+find_package(Boost 1.81 CONFIG QUIET)
+weft_require(Boost_FOUND "Boost 1.81 headers (Asio)" "libboost1.81-dev")
+find_package(spdlog CONFIG QUIET)
+weft_require(spdlog_FOUND "spdlog" "libspdlog-dev")
+find_package(fmt CONFIG QUIET)
+weft_require(fmt_FOUND "fmt" "libfmt-dev")
+find_package(CLI11 CONFIG QUIET)
+weft_require(CLI11_FOUND "CLI11" "libcli11-dev")
+find_package(Catch2 2 CONFIG QUIET)
+weft_require(Catch2_FOUND "Catch2 v2" "catch2")
+
+pkg_check_modules(URING QUIET IMPORTED_TARGET liburing>=2.3)
+weft_require(URING_FOUND "liburing >= 2.3" "liburing-dev")
+pkg_check_modules(FUSE3 QUIET IMPORTED_TARGET fuse3>=3.14)
+weft_require(FUSE3_FOUND "libfuse3 >= 3.14" "libfuse3-dev")
+pkg_check_modules(ISAL QUIET IMPORTED_TARGET libisal)
+weft_require(ISAL_FOUND "ISA-L (CRC32C)" "libisal-dev")
+
+# Boost.Asio is used header-only; pin the features weft relies on.
+add_library(weft_asio INTERFACE)
+target_link_libraries(weft_asio INTERFACE Boost::headers)
+target_compile_definitions(weft_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_BOOST_ARRAY)

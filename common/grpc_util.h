@@ -1,0 +1,30 @@
+// gRPC plumbing shared by servers and clients: starting a server on an address (port 0 = pick one),
+// channels with sane keepalive, per-call deadlines, and the bearer token carried as call metadata.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/status.h"
+
+namespace weft {
+
+struct StartedServer {
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;  // the bound port
+};
+
+// Builds and starts a gRPC server listening on `listen` ("host:port", port 0 picks a free one).
+StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::vector<grpc::Service*>& services);
+
+// A channel to host:port with keepalive pings; connection attempts back off at most max_backoff_ms.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, int max_backoff_ms = 1000);
+
+// Prepares a client context: deadline `timeout` from now and the bearer token (if any).
+void PrepareContext(grpc::ClientContext* ctx, std::chrono::milliseconds timeout, const std::string& token = "");
+
+}  // namespace weft
