@@ -1,0 +1,329 @@
+#include "server/meta/cluster/cluster_manager.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/grpc_status.h"
+#include "common/grpc_util.h"
+#include "server/meta/cluster/chain_builder.h"
+#include "weft/cluster.grpc.pb.h"
+
+namespace weft::meta {
+namespace {
+
+// The whole membership state is one small value: servers and chains change rarely (registration,
+// failure), and one key makes every change atomic. Persistent format: see docs/meta-keys.md.
+constexpr std::string_view kTableKey = "Ctable";
+
+class ClusterManagerImpl;
+
+class ClusterService final : public Cluster::CallbackService {
+ public:
+  explicit ClusterService(ClusterManagerImpl* m) : m_(m) {}
+  grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx, const RegisterRequest* req,
+                                     RegisterResponse* resp) override;
+  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx, const HeartbeatRequest* req,
+                                      HeartbeatResponse* resp) override;
+  grpc::ServerUnaryReactor* GetChainTable(grpc::CallbackServerContext* ctx, const ChainTableRequest* req,
+                                          ChainTable* resp) override;
+
+ private:
+  ClusterManagerImpl* const m_;
+};
+
+class ClusterManagerImpl final : public ClusterManager {
+ public:
+  ClusterManagerImpl(KvStore* kv, const ClusterOptions& o) : kv_(kv), opts_(o), service_(this) {}
+  ~ClusterManagerImpl() override { Stop(); }
+
+  Status Load() {
+    auto v = kv_->Get(kTableKey);
+    if (!v.ok()) return v.status();
+    if (v->has_value() && !table_.ParseFromString(**v)) return Err(EIO, "corrupt cluster table record");
+    int64_t now = MonoMs();
+    for (const auto& s : table_.servers()) {
+      // After a restart every known server gets a full timeout to heartbeat before it is declared down.
+      if (s.state() != SERVER_DOWN) last_seen_[s.id()] = now;
+    }
+    spdlog::info("cluster: loaded table version {} ({} servers, {} chains)", table_.version(),
+                 table_.servers_size(), table_.chains_size());
+    detector_ = std::thread([this] { DetectorLoop(); });
+    return Status::Ok();
+  }
+
+  grpc::Service* service() override { return &service_; }
+
+  std::vector<uint32_t> PickStripe(uint32_t replication, uint32_t width) override {
+    std::lock_guard lock(mu_);
+    std::vector<uint32_t> eligible;
+    for (const auto& c : table_.chains()) {
+      if (c.replication() == replication && c.servers_size() > 0) eligible.push_back(c.id());
+    }
+    std::vector<uint32_t> out;
+    if (eligible.empty() || width == 0) return out;
+    size_t n = std::min<size_t>(width, eligible.size());
+    for (size_t i = 0; i < n; ++i) out.push_back(eligible[(cursor_ + i) % eligible.size()]);
+    cursor_ += n;
+    return out;
+  }
+
+  ChainTable Snapshot() const override {
+    std::lock_guard lock(mu_);
+    return table_;
+  }
+  uint64_t version() const override {
+    std::lock_guard lock(mu_);
+    return table_.version();
+  }
+
+  Status RemoveChunks(const Layout& layout, uint64_t ino, uint32_t from_index) override {
+    std::vector<std::pair<uint64_t, std::string>> targets;
+    {
+      std::lock_guard lock(mu_);
+      std::set<uint64_t> ids;
+      for (uint32_t chain_id : layout.chains()) {
+        for (const auto& c : table_.chains()) {
+          if (c.id() == chain_id) ids.insert(c.servers().begin(), c.servers().end());
+        }
+      }
+      for (const auto& s : table_.servers()) {
+        if (ids.count(s.id()) && s.state() != SERVER_DOWN) targets.emplace_back(s.id(), s.control_address());
+      }
+    }
+    for (auto& [id, addr] : targets) {
+      auto stub = ChunkControl::NewStub(ChannelFor(id, addr));
+      grpc::ClientContext ctx;
+      PrepareContext(&ctx, std::chrono::seconds(10));
+      RemoveChunksRequest req;
+      req.set_ino(ino);
+      req.set_from_index(from_index);
+      RemoveChunksResponse resp;
+      Status s = FromGrpc(stub->RemoveChunks(&ctx, req, &resp));
+      if (!s.ok()) return s.Annotate(fmt::format("remove chunks of inode {} on server {}", ino, id));
+    }
+    return Status::Ok();
+  }
+
+  void FillStatus(ClusterStatusResponse* out) const override {
+    std::lock_guard lock(mu_);
+    *out->mutable_table() = table_;
+    uint32_t up = 0, down = 0, degraded = 0;
+    for (const auto& s : table_.servers()) {
+      if (s.state() == SERVER_DOWN) ++down;
+      else ++up;
+    }
+    for (const auto& c : table_.chains()) {
+      if (static_cast<uint32_t>(c.servers_size()) < c.replication()) ++degraded;
+    }
+    out->set_servers_up(up);
+    out->set_servers_down(down);
+    out->set_degraded_chains(degraded);
+  }
+
+  StatusOr<ServerResponse> GetServer(uint64_t id) const override {
+    std::lock_guard lock(mu_);
+    ServerResponse out;
+    const ServerInfo* s = FindServer(id);
+    if (!s) return Err(ENOENT, "no chunk server with id {}", id);
+    *out.mutable_server() = *s;
+    for (const auto& c : table_.chains()) {
+      if (std::find(c.servers().begin(), c.servers().end(), id) != c.servers().end()) out.add_chains(c.id());
+    }
+    return out;
+  }
+
+  void Stop() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (detector_.joinable()) detector_.join();
+  }
+
+  // --- Cluster service bodies ---
+
+  Status Register(const RegisterRequest& req, RegisterResponse* resp) {
+    if (req.address().empty() || req.control_address().empty()) {
+      return Err(EINVAL, "register: address and control_address are required");
+    }
+    std::lock_guard lock(mu_);
+    ChainTable next = table_;
+    ServerInfo* s = nullptr;
+    for (auto& e : *next.mutable_servers()) {
+      if (req.server_id() != 0 && e.id() == req.server_id()) s = &e;
+    }
+    if (!s) {
+      uint64_t id = req.server_id();
+      if (id == 0) {
+        for (const auto& e : next.servers()) id = std::max(id, e.id());
+        ++id;
+      }
+      s = next.add_servers();
+      s->set_id(id);
+      spdlog::info("cluster: server {} at {} ({}) joins", id, req.address(), req.failure_domain());
+    } else if (s->state() == SERVER_DOWN) {
+      // A returning server keeps its id but not its old chain positions: its copies may be stale.
+      spdlog::info("cluster: server {} at {} returns", s->id(), req.address());
+    }
+    s->set_address(req.address());
+    s->set_control_address(req.control_address());
+    s->set_failure_domain(req.failure_domain());
+    s->mutable_disks()->CopyFrom(req.disks());
+    s->set_capacity_bytes(req.capacity_bytes());
+    s->set_used_bytes(req.used_bytes());
+    if (s->state() == SERVER_UNKNOWN || s->state() == SERVER_DOWN) s->set_state(SERVER_UP);
+    s->set_last_heartbeat_ms(NowUnixMs());
+    uint64_t id = s->id();
+    BuildChains(&next, opts_);
+    RETURN_IF_ERROR(Persist(std::move(next)));
+    last_seen_[id] = MonoMs();
+    resp->set_server_id(id);
+    resp->set_heartbeat_interval_ms(opts_.heartbeat_interval_ms);
+    *resp->mutable_table() = table_;
+    return Status::Ok();
+  }
+
+  Status Heartbeat(const HeartbeatRequest& req, HeartbeatResponse* resp) {
+    std::lock_guard lock(mu_);
+    ServerInfo* s = FindServer(req.server_id());
+    if (!s) {
+      resp->set_reregister(true);
+      return Status::Ok();
+    }
+    if (s->state() == SERVER_DOWN) {
+      // Declared dead while it was unreachable (stopped, cut off): it must register again and is
+      // treated as a returning server.
+      resp->set_reregister(true);
+      return Status::Ok();
+    }
+    last_seen_[s->id()] = MonoMs();
+    // Volatile fields are not persisted on every beat; they ride along with the next persisted change.
+    s->set_capacity_bytes(req.capacity_bytes());
+    s->set_used_bytes(req.used_bytes());
+    s->set_chunks(req.chunks());
+    s->set_last_heartbeat_ms(NowUnixMs());
+    if (req.chain_table_version() != table_.version()) *resp->mutable_table() = table_;
+    return Status::Ok();
+  }
+
+  void GetTable(const ChainTableRequest& req, ChainTable* resp) {
+    std::lock_guard lock(mu_);
+    if (req.known_version() != table_.version()) *resp = table_;
+    else resp->set_version(table_.version());
+  }
+
+ private:
+  ServerInfo* FindServer(uint64_t id) {
+    for (auto& s : *table_.mutable_servers()) {
+      if (s.id() == id) return &s;
+    }
+    return nullptr;
+  }
+  const ServerInfo* FindServer(uint64_t id) const {
+    for (const auto& s : table_.servers()) {
+      if (s.id() == id) return &s;
+    }
+    return nullptr;
+  }
+
+  // REQUIRES: mu_ held. Bumps the version, writes the table durably, then makes it current.
+  Status Persist(ChainTable next) {
+    next.set_version(table_.version() + 1);
+    auto batch = kv_->NewBatch();
+    batch->Put(kTableKey, next.SerializeAsString());
+    RETURN_IF_ERROR(kv_->Commit(*batch, /*sync=*/true));
+    table_ = std::move(next);
+    return Status::Ok();
+  }
+
+  void DetectorLoop() {
+    std::unique_lock lock(mu_);
+    uint32_t tick = std::clamp<uint32_t>(opts_.server_timeout_ms / 10, 50, 1000);
+    while (!stopping_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(tick));
+      if (stopping_) break;
+      int64_t now = MonoMs();
+      std::vector<uint64_t> dead;
+      for (const auto& s : table_.servers()) {
+        if (s.state() == SERVER_DOWN) continue;
+        auto it = last_seen_.find(s.id());
+        if (it == last_seen_.end() || now - it->second > static_cast<int64_t>(opts_.server_timeout_ms)) {
+          dead.push_back(s.id());
+        }
+      }
+      if (dead.empty()) continue;
+      ChainTable next = table_;
+      for (uint64_t id : dead) {
+        spdlog::warn("cluster: server {} missed its heartbeat deadline ({} ms): leaving its chains", id,
+                     opts_.server_timeout_ms);
+        RemoveFromChains(&next, id);
+        last_seen_.erase(id);
+      }
+      BuildChains(&next, opts_);
+      if (Status s = Persist(std::move(next)); !s.ok()) spdlog::error("cluster: persist: {}", s.ToString());
+    }
+  }
+
+  std::shared_ptr<grpc::Channel> ChannelFor(uint64_t id, const std::string& addr) {
+    std::lock_guard lock(channels_mu_);
+    auto& e = channels_[id];
+    if (!e.second || e.first != addr) e = {addr, MakeChannel(addr)};
+    return e.second;
+  }
+
+  KvStore* const kv_;
+  const ClusterOptions opts_;
+  ClusterService service_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  ChainTable table_;                      // GUARDED_BY(mu_)
+  std::map<uint64_t, int64_t> last_seen_;  // GUARDED_BY(mu_): monotonic ms of the last beat
+  size_t cursor_ = 0;                     // GUARDED_BY(mu_)
+  bool stopping_ = false;                 // GUARDED_BY(mu_)
+  std::thread detector_;
+
+  std::mutex channels_mu_;  // never held with mu_
+  std::map<uint64_t, std::pair<std::string, std::shared_ptr<grpc::Channel>>> channels_;
+};
+
+template <typename Fn>
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, Fn&& fn) {
+  auto* r = ctx->DefaultReactor();
+  r->Finish(ToGrpc(fn()));
+  return r;
+}
+
+grpc::ServerUnaryReactor* ClusterService::Register(grpc::CallbackServerContext* ctx, const RegisterRequest* req,
+                                                   RegisterResponse* resp) {
+  return Finish(ctx, [&] { return m_->Register(*req, resp); });
+}
+grpc::ServerUnaryReactor* ClusterService::Heartbeat(grpc::CallbackServerContext* ctx, const HeartbeatRequest* req,
+                                                    HeartbeatResponse* resp) {
+  return Finish(ctx, [&] { return m_->Heartbeat(*req, resp); });
+}
+grpc::ServerUnaryReactor* ClusterService::GetChainTable(grpc::CallbackServerContext* ctx,
+                                                        const ChainTableRequest* req, ChainTable* resp) {
+  return Finish(ctx, [&] {
+    m_->GetTable(*req, resp);
+    return Status::Ok();
+  });
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ClusterManager>> ClusterManager::Open(KvStore* kv, const ClusterOptions& options) {
+  auto m = std::make_unique<ClusterManagerImpl>(kv, options);
+  RETURN_IF_ERROR(m->Load());
+  return std::unique_ptr<ClusterManager>(std::move(m));
+}
+
+}  // namespace weft::meta
