@@ -1,0 +1,353 @@
+#include "client/client_impl.h"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+namespace weft {
+
+Caller RootCaller() {
+  Caller c;
+  c.set_uid(0);
+  c.set_gid(0);
+  return c;
+}
+
+StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  if (options.meta_address.empty()) return Err(EINVAL, "no metadata service address given");
+  if (options.volume.empty()) return Err(EINVAL, "no volume given");
+  auto c = std::make_unique<client::ClientImpl>(options);
+  RETURN_IF_ERROR(c->Mount());
+  return std::unique_ptr<Client>(std::move(c));
+}
+
+namespace client {
+
+ClientImpl::ClientImpl(const ClientOptions& o)
+    : opts_(o),
+      meta_(o.meta_address, o.token, o.rpc_timeout_ms, o.retry_window_ms),
+      chains_(&meta_),
+      runtime_(o.io_threads, 2),
+      io_(&runtime_, &chains_, ChunkIoOptions{o.data_timeout_ms, o.retry_window_ms}),
+      pool_(o.write_buffer_bytes, 16),
+      cache_(o.attr_cache_ms) {}
+
+ClientImpl::~ClientImpl() {
+  {
+    std::lock_guard lock(ka_mu_);
+    stopping_ = true;
+  }
+  ka_cv_.notify_all();
+  if (keepalive_.joinable()) keepalive_.join();
+  if (meta_.session() != 0) {
+    UnmountRequest req;
+    req.set_session_id(meta_.session());
+    UnmountResponse resp;
+    grpc::ClientContext ctx;
+    PrepareContext(&ctx, std::chrono::seconds(5), opts_.token);
+    (void)meta_.stub()->Unmount(&ctx, req, &resp);
+  }
+}
+
+Status ClientImpl::Mount() {
+  MountRequest req;
+  req.set_volume(opts_.volume);
+  req.set_read_only(opts_.read_only);
+  std::string name = opts_.client_name;
+  if (name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    name = std::string(host) + ":" + std::to_string(getpid());
+  }
+  req.set_client(name);
+  MountResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Mount, req, &resp));
+  meta_.set_session(resp.session_id());
+  root_ino_ = resp.root_ino();
+  volume_id_ = resp.volume_id();
+  chunk_size_ = resp.chunk_size();
+  read_only_ = resp.read_only();
+  session_ttl_ms_ = resp.session_ttl_ms() ? resp.session_ttl_ms() : 30000;
+  RETURN_IF_ERROR(chains_.RefreshNow());
+  keepalive_ = std::thread([this] { KeepaliveLoop(); });
+  spdlog::info("mounted volume {} (id {}, root inode {}, session {})", opts_.volume, volume_id_, root_ino_,
+               resp.session_id());
+  return Status::Ok();
+}
+
+void ClientImpl::KeepaliveLoop() {
+  std::unique_lock lock(ka_mu_);
+  while (!stopping_) {
+    ka_cv_.wait_for(lock, std::chrono::milliseconds(std::max<uint32_t>(session_ttl_ms_ / 3, 100)));
+    if (stopping_) break;
+    lock.unlock();
+    KeepaliveRequest req;
+    KeepaliveResponse resp;
+    grpc::ClientContext ctx;
+    req.set_session_id(meta_.session());
+    PrepareContext(&ctx, std::chrono::milliseconds(std::max<uint32_t>(session_ttl_ms_ / 3, 1000)), opts_.token);
+    Status s = FromGrpc(meta_.stub()->Keepalive(&ctx, req, &resp));
+    if (s.ok()) chains_.NoteVersion(resp.chain_table_version());
+    else spdlog::warn("session keepalive failed: {}", s.ToString());
+    lock.lock();
+  }
+}
+
+Attr ClientImpl::Overlay(Attr a) {
+  if (auto st = FindInode(a.ino())) {
+    std::lock_guard lock(st->mu);
+    if (st->size > a.size()) a.set_size(st->size);
+  }
+  return a;
+}
+
+StatusOr<Attr> ClientImpl::Lookup(const Caller& c, uint64_t parent, std::string_view name) {
+  std::string n(name);
+  if (auto ino = cache_.GetEntry(parent, n)) {
+    if (auto a = cache_.GetAttr(*ino)) return Overlay(*a);
+  }
+  LookupRequest req;
+  *req.mutable_caller() = c;
+  req.set_parent(parent);
+  req.set_name(n);
+  AttrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Lookup, req, &resp));
+  cache_.PutEntry(parent, n, resp.attr());
+  return Overlay(resp.attr());
+}
+
+StatusOr<Attr> ClientImpl::GetAttr(const Caller& c, uint64_t ino) {
+  if (auto a = cache_.GetAttr(ino)) return Overlay(*a);
+  GetAttrRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  AttrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::GetAttr, req, &resp));
+  cache_.PutAttr(resp.attr());
+  return Overlay(resp.attr());
+}
+
+StatusOr<Attr> ClientImpl::Mknod(const Caller& c, uint64_t parent, std::string_view name, mode_t mode, dev_t rdev,
+                                 mode_t umask) {
+  CreateRequest req;
+  *req.mutable_caller() = c;
+  req.set_parent(parent);
+  req.set_name(std::string(name));
+  req.set_mode(mode);
+  req.set_umask(umask);
+  req.set_rdev(rdev);
+  req.set_exclusive(true);
+  CreateResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Create, req, &resp, true));
+  cache_.DropAttr(parent);
+  return resp.attr();
+}
+
+StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std::string_view name, mode_t mode,
+                                          mode_t umask, int open_flags, bool exclusive, bool open) {
+  CreateRequest req;
+  *req.mutable_caller() = c;
+  req.set_parent(parent);
+  req.set_name(std::string(name));
+  req.set_mode((mode & ~S_IFMT) | S_IFREG);
+  req.set_umask(umask);
+  req.set_exclusive(exclusive);
+  req.set_open(open);
+  req.set_open_flags(static_cast<uint32_t>(open_flags & ~O_TRUNC));
+  CreateResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Create, req, &resp, true));
+  cache_.DropAttr(parent);
+  CreateResult out;
+  out.attr = resp.attr();
+  if (open) {
+    if (!resp.created() && (open_flags & O_TRUNC) && resp.attr().size() > 0) {
+      // An existing file opened with O_TRUNC: the data goes first, then the length.
+      SetAttrRequest sa;
+      sa.set_ino(resp.attr().ino());
+      sa.set_mask(SETATTR_SIZE);
+      sa.set_size(0);
+      auto a = SetAttr(c, sa, nullptr);
+      if (!a.ok()) return a.status();
+      out.attr = *a;
+    }
+    out.handle = AttachHandle(out.attr, resp.handle(), open_flags);
+  }
+  return out;
+}
+
+StatusOr<Attr> ClientImpl::Mkdir(const Caller& c, uint64_t parent, std::string_view name, mode_t mode, mode_t umask) {
+  MkdirRequest req;
+  *req.mutable_caller() = c;
+  req.set_parent(parent);
+  req.set_name(std::string(name));
+  req.set_mode(mode);
+  req.set_umask(umask);
+  AttrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Mkdir, req, &resp, true));
+  cache_.DropAttr(parent);
+  return resp.attr();
+}
+
+StatusOr<Attr> ClientImpl::Unlink(const Caller& c, uint64_t parent, std::string_view name) {
+  UnlinkRequest req;
+  *req.mutable_caller() = c;
+  req.set_parent(parent);
+  req.set_name(std::string(name));
+  UnlinkResponse resp;
+  cache_.DropEntry(parent, req.name());
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Unlink, req, &resp, true));
+  cache_.DropAttr(resp.attr().ino());
+  return resp.attr();
+}
+
+Status ClientImpl::Rmdir(const Caller& c, uint64_t parent, std::string_view name) {
+  RmdirRequest req;
+  *req.mutable_caller() = c;
+  req.set_parent(parent);
+  req.set_name(std::string(name));
+  RmdirResponse resp;
+  cache_.DropEntry(parent, req.name());
+  return meta_.Call(&Meta::Stub::Rmdir, req, &resp, true);
+}
+
+StatusOr<RenameResponse> ClientImpl::Rename(const Caller& c, uint64_t parent, std::string_view name,
+                                            uint64_t new_parent, std::string_view new_name, uint32_t flags) {
+  RenameRequest req;
+  *req.mutable_caller() = c;
+  req.set_parent(parent);
+  req.set_name(std::string(name));
+  req.set_new_parent(new_parent);
+  req.set_new_name(std::string(new_name));
+  req.set_flags(flags);
+  RenameResponse resp;
+  cache_.DropEntry(parent, req.name());
+  cache_.DropEntry(new_parent, req.new_name());
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rename, req, &resp, true));
+  cache_.DropAttr(resp.moved().ino());
+  if (resp.replaced().ino()) cache_.DropAttr(resp.replaced().ino());
+  return resp;
+}
+
+StatusOr<Attr> ClientImpl::Link(const Caller& c, uint64_t ino, uint64_t new_parent, std::string_view new_name) {
+  LinkRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  req.set_new_parent(new_parent);
+  req.set_new_name(std::string(new_name));
+  AttrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Link, req, &resp, true));
+  cache_.DropAttr(ino);
+  cache_.DropAttr(new_parent);
+  return Overlay(resp.attr());
+}
+
+StatusOr<Attr> ClientImpl::Symlink(const Caller& c, uint64_t parent, std::string_view name, std::string_view target) {
+  SymlinkRequest req;
+  *req.mutable_caller() = c;
+  req.set_parent(parent);
+  req.set_name(std::string(name));
+  req.set_target(std::string(target));
+  AttrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Symlink, req, &resp, true));
+  cache_.DropAttr(parent);
+  return resp.attr();
+}
+
+StatusOr<std::string> ClientImpl::Readlink(const Caller& c, uint64_t ino) {
+  ReadlinkRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  ReadlinkResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Readlink, req, &resp));
+  return resp.target();
+}
+
+StatusOr<DirPage> ClientImpl::ReadDir(const Caller& c, uint64_t ino, std::string_view cookie, uint32_t limit,
+                                      bool plus) {
+  ReadDirRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  req.set_cookie(std::string(cookie));
+  req.set_limit(limit);
+  req.set_plus(plus);
+  ReadDirResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::ReadDir, req, &resp));
+  DirPage page;
+  page.entries.reserve(static_cast<size_t>(resp.entries_size()));
+  for (auto& e : *resp.mutable_entries()) {
+    if (plus && e.has_attr()) *e.mutable_attr() = Overlay(e.attr());
+    page.entries.push_back(std::move(e));
+  }
+  page.next_cookie = resp.next_cookie();
+  page.eof = resp.eof();
+  return page;
+}
+
+StatusOr<std::string> ClientImpl::GetXattr(const Caller& c, uint64_t ino, std::string_view name) {
+  XattrRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  req.set_name(std::string(name));
+  XattrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::GetXattr, req, &resp));
+  return resp.value();
+}
+
+Status ClientImpl::SetXattr(const Caller& c, uint64_t ino, std::string_view name, std::string_view value, int flags) {
+  XattrRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  req.set_name(std::string(name));
+  req.set_value(std::string(value));
+  req.set_flags(static_cast<uint32_t>(flags));
+  XattrResponse resp;
+  cache_.DropAttr(ino);
+  return meta_.Call(&Meta::Stub::SetXattr, req, &resp, true);
+}
+
+StatusOr<std::vector<std::string>> ClientImpl::ListXattr(const Caller& c, uint64_t ino) {
+  XattrRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  XattrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::ListXattr, req, &resp));
+  return std::vector<std::string>(resp.names().begin(), resp.names().end());
+}
+
+Status ClientImpl::RemoveXattr(const Caller& c, uint64_t ino, std::string_view name) {
+  XattrRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  req.set_name(std::string(name));
+  XattrResponse resp;
+  cache_.DropAttr(ino);
+  return meta_.Call(&Meta::Stub::RemoveXattr, req, &resp, true);
+}
+
+StatusOr<StatFsResponse> ClientImpl::StatFs() {
+  StatFsRequest req;
+  StatFsResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::StatFs, req, &resp));
+  return resp;
+}
+
+StatusOr<Attr> ClientImpl::ResolvePath(const Caller& c, std::string_view path) {
+  auto cur = GetAttr(c, root_ino_);
+  if (!cur.ok()) return cur.status();
+  Attr a = *cur;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) next = path.size();
+    std::string_view part = path.substr(pos, next - pos);
+    pos = next + 1;
+    if (part.empty() || part == ".") continue;
+    auto child = Lookup(c, a.ino(), part);
+    if (!child.ok()) return child.status().Annotate(std::string(path));
+    a = *child;
+  }
+  return a;
+}
+
+}  // namespace client
+}  // namespace weft

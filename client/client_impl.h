@@ -1,0 +1,106 @@
+// The implementation behind weft/client.h. Internal to client/.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "client/attr_cache.h"
+#include "client/buffer_pool.h"
+#include "client/chain_map.h"
+#include "client/data/chunk_io.h"
+#include "client/data/io_runtime.h"
+#include "client/file_state.h"
+#include "client/meta_client.h"
+#include "weft/client.h"
+
+namespace weft::client {
+
+class ClientImpl final : public Client {
+ public:
+  explicit ClientImpl(const ClientOptions& o);
+  ~ClientImpl() override;
+  Status Mount();
+
+  uint64_t root_ino() const override { return root_ino_; }
+  uint64_t volume_id() const override { return volume_id_; }
+  uint32_t chunk_size() const override { return chunk_size_; }
+  bool read_only() const override { return read_only_; }
+
+  StatusOr<Attr> Lookup(const Caller& c, uint64_t parent, std::string_view name) override;
+  StatusOr<Attr> GetAttr(const Caller& c, uint64_t ino) override;
+  StatusOr<Attr> SetAttr(const Caller& c, SetAttrRequest req, FileHandle* fh) override;
+  StatusOr<Attr> Mknod(const Caller& c, uint64_t parent, std::string_view name, mode_t mode, dev_t rdev,
+                       mode_t umask) override;
+  StatusOr<CreateResult> Create(const Caller& c, uint64_t parent, std::string_view name, mode_t mode, mode_t umask,
+                                int open_flags, bool exclusive, bool open) override;
+  StatusOr<Attr> Mkdir(const Caller& c, uint64_t parent, std::string_view name, mode_t mode, mode_t umask) override;
+  StatusOr<Attr> Unlink(const Caller& c, uint64_t parent, std::string_view name) override;
+  Status Rmdir(const Caller& c, uint64_t parent, std::string_view name) override;
+  StatusOr<RenameResponse> Rename(const Caller& c, uint64_t parent, std::string_view name, uint64_t new_parent,
+                                  std::string_view new_name, uint32_t flags) override;
+  StatusOr<Attr> Link(const Caller& c, uint64_t ino, uint64_t new_parent, std::string_view new_name) override;
+  StatusOr<Attr> Symlink(const Caller& c, uint64_t parent, std::string_view name, std::string_view target) override;
+  StatusOr<std::string> Readlink(const Caller& c, uint64_t ino) override;
+  StatusOr<DirPage> ReadDir(const Caller& c, uint64_t ino, std::string_view cookie, uint32_t limit,
+                            bool plus) override;
+  StatusOr<std::string> GetXattr(const Caller& c, uint64_t ino, std::string_view name) override;
+  Status SetXattr(const Caller& c, uint64_t ino, std::string_view name, std::string_view value, int flags) override;
+  StatusOr<std::vector<std::string>> ListXattr(const Caller& c, uint64_t ino) override;
+  Status RemoveXattr(const Caller& c, uint64_t ino, std::string_view name) override;
+  StatusOr<StatFsResponse> StatFs() override;
+
+  StatusOr<FileHandle*> Open(const Caller& c, uint64_t ino, int flags) override;
+  StatusOr<size_t> Read(FileHandle* fh, uint64_t off, size_t size, char* buf) override;
+  Status Write(FileHandle* fh, uint64_t off, const char* data, size_t size) override;
+  Status Flush(FileHandle* fh) override;
+  Status Fsync(FileHandle* fh) override;
+  Status Close(FileHandle* fh) override;
+  Status Allocate(FileHandle* fh, uint64_t off, uint64_t len) override;
+  uint64_t HandleSize(FileHandle* fh) override;
+  uint64_t HandleIno(FileHandle* fh) override { return fh->inode->ino; }
+  StatusOr<Attr> ResolvePath(const Caller& c, std::string_view path) override;
+
+ private:
+  // file_io.cc
+  FileHandle* AttachHandle(const Attr& attr, uint64_t meta_handle, int flags);
+  void DetachHandle(FileHandle* fh);
+  std::shared_ptr<InodeState> FindInode(uint64_t ino);
+  Status FlushBufLocked(FileHandle* fh);  // REQUIRES: fh->mu held
+  Status WaitInflight(InodeState& st, uint32_t index, uint32_t begin, uint32_t end);
+  Status SyncInode(InodeState& st);       // flush every local handle's buffer, wait for all writes
+  Status CommitLength(FileHandle* fh);
+  Status TruncateData(const Attr& attr, uint64_t new_size);
+  void DropReadahead(InodeState& st, uint64_t begin, uint64_t end);
+  Status ReadDirect(InodeState& st, uint64_t off, size_t size, char* buf);
+  StatusOr<size_t> ReadSequential(FileHandle* fh, uint64_t off, size_t size, char* buf, uint64_t file_size);
+  Attr Overlay(Attr a);  // local size over the metadata's for inodes open here
+
+  void KeepaliveLoop();
+
+  const ClientOptions opts_;
+  MetaClient meta_;
+  ChainMap chains_;
+  IoRuntime runtime_;
+  ChunkIo io_;
+  BufferPool pool_;
+  AttrCache cache_;
+
+  uint64_t root_ino_ = 0, volume_id_ = 0;
+  uint32_t chunk_size_ = 0;
+  uint32_t session_ttl_ms_ = 30000;
+  bool read_only_ = false;
+
+  std::mutex inodes_mu_;
+  std::unordered_map<uint64_t, std::weak_ptr<InodeState>> inodes_;  // GUARDED_BY(inodes_mu_)
+
+  std::mutex ka_mu_;
+  std::condition_variable ka_cv_;
+  bool stopping_ = false;  // GUARDED_BY(ka_mu_)
+  std::thread keepalive_;
+};
+
+}  // namespace weft::client

@@ -1,0 +1,465 @@
+// libweft's file data path: handles, write-back buffering, background chunk writes, reads with
+// readahead, length commits, truncation.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <boost/asio/co_spawn.hpp>
+#include <spdlog/spdlog.h>
+
+#include "client/client_impl.h"
+#include "common/clock.h"
+#include "common/crc32c.h"
+
+namespace weft::client {
+namespace {
+
+Timespec NsToTimespec(int64_t ns) {
+  Timespec t;
+  t.set_sec(ns / 1000000000);
+  t.set_nsec(static_cast<uint32_t>(ns % 1000000000));
+  return t;
+}
+
+bool Overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) { return a0 < b1 && b0 < a1; }
+
+}  // namespace
+
+std::shared_ptr<InodeState> ClientImpl::FindInode(uint64_t ino) {
+  std::lock_guard lock(inodes_mu_);
+  auto it = inodes_.find(ino);
+  if (it == inodes_.end()) return nullptr;
+  return it->second.lock();
+}
+
+FileHandle* ClientImpl::AttachHandle(const Attr& attr, uint64_t meta_handle, int flags) {
+  std::shared_ptr<InodeState> st;
+  {
+    std::lock_guard lock(inodes_mu_);
+    auto& w = inodes_[attr.ino()];
+    st = w.lock();
+    if (!st) {
+      st = std::make_shared<InodeState>();
+      st->ino = attr.ino();
+      st->layout = attr.layout();
+      st->size = attr.size();
+      w = st;
+    }
+  }
+  auto* fh = new FileHandle();
+  fh->inode = st;
+  fh->meta_handle = meta_handle;
+  fh->flags = flags;
+  std::lock_guard lock(st->mu);
+  // Close-to-open: a fresh open sees the committed length unless this client holds newer writes.
+  if (st->handles.empty() || attr.size() > st->size) st->size = attr.size();
+  st->handles.insert(fh);
+  return fh;
+}
+
+void ClientImpl::DetachHandle(FileHandle* fh) {
+  auto st = fh->inode;
+  {
+    std::lock_guard lock(st->mu);
+    st->handles.erase(fh);
+  }
+  delete fh;
+  std::lock_guard lock(inodes_mu_);
+  auto it = inodes_.find(st->ino);
+  st.reset();
+  if (it != inodes_.end() && it->second.expired()) inodes_.erase(it);
+}
+
+StatusOr<FileHandle*> ClientImpl::Open(const Caller& c, uint64_t ino, int flags) {
+  if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) {
+    SetAttrRequest sa;
+    sa.set_ino(ino);
+    sa.set_mask(SETATTR_SIZE);
+    sa.set_size(0);
+    auto a = SetAttr(c, sa, nullptr);
+    if (!a.ok()) return a.status();
+  }
+  OpenRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  req.set_flags(static_cast<uint32_t>(flags & ~O_TRUNC));
+  OpenResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Open, req, &resp, true));
+  cache_.PutAttr(resp.attr());
+  return AttachHandle(resp.attr(), resp.handle(), flags);
+}
+
+uint64_t ClientImpl::HandleSize(FileHandle* fh) {
+  std::lock_guard lock(fh->inode->mu);
+  return fh->inode->size;
+}
+
+Status ClientImpl::WaitInflight(InodeState& st, uint32_t index, uint32_t begin, uint32_t end) {
+  std::unique_lock lock(st.mu);
+  st.cv.wait(lock, [&] {
+    for (const auto& r : st.inflight) {
+      if (r.index == index && Overlaps(r.begin, r.end, begin, end)) return false;
+    }
+    return true;
+  });
+  return Status::Ok();
+}
+
+Status ClientImpl::FlushBufLocked(FileHandle* fh) {
+  if (!fh->buf || fh->buf->len == 0) {
+    if (fh->buf) pool_.Release(std::move(fh->buf->data));
+    fh->buf.reset();
+    return Status::Ok();
+  }
+  auto b = std::make_shared<WriteBuf>(std::move(*fh->buf));
+  fh->buf.reset();
+  auto st = fh->inode;
+  auto crcs = std::make_shared<std::vector<uint32_t>>(BlockCrcs(b->data.data(), b->len));
+  // Writes to overlapping ranges of a chunk go out one after the other, so the last one wins everywhere.
+  uint64_t id;
+  {
+    std::unique_lock lock(st->mu);
+    st->cv.wait(lock, [&] {
+      for (const auto& r : st->inflight) {
+        if (r.index == b->index && Overlaps(r.begin, r.end, b->off, b->off + b->len)) return false;
+      }
+      return true;
+    });
+    id = st->next_id++;
+    st->inflight.push_back({b->index, b->off, b->off + b->len, id});
+  }
+  ChunkRef c = ChunkFor(st->layout, st->ino, uint64_t{b->index} * st->layout.chunk_size());
+  io_.WriteAsync(c, b->off, std::span<const char>(b->data.data(), b->len), *crcs,
+                 [this, b, crcs, st, id](Status s) {
+                   {
+                     std::lock_guard lock(st->mu);
+                     std::erase_if(st->inflight, [id](const InflightRange& r) { return r.id == id; });
+                     if (!s.ok()) {
+                       spdlog::warn("background write of inode {} chunk {} failed: {}", st->ino, b->index, s.ToString());
+                       if (st->error.ok()) st->error = s;
+                     }
+                   }
+                   st->cv.notify_all();
+                   pool_.Release(std::move(b->data));
+                 });
+  return Status::Ok();
+}
+
+Status ClientImpl::Write(FileHandle* fh, uint64_t off, const char* data, size_t size) {
+  if (size == 0) return Status::Ok();
+  if (read_only_) return Err(EROFS, "volume is mounted read-only");
+  auto st = fh->inode;
+  uint32_t cs = st->layout.chunk_size();
+  if (cs == 0 || st->layout.chains_size() == 0) return Err(EIO, "inode {} has no data layout", st->ino);
+  std::lock_guard lock(fh->mu);
+  {
+    std::lock_guard il(st->mu);
+    if (!st->error.ok()) {
+      Status e = st->error;
+      st->error = Status::Ok();
+      return e;
+    }
+  }
+  uint64_t end = off + size;
+  if (end > fh->granted_end) {
+    GrantRequest req;
+    req.set_handle(fh->meta_handle);
+    req.set_ino(st->ino);
+    req.set_end(end);
+    GrantResponse resp;
+    RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Grant, req, &resp, true));
+    fh->granted_end = std::max(resp.granted_end(), fh->granted_end);
+    if (fh->granted_end < end) return Err(EDQUOT, "quota grants space up to {} only", fh->granted_end);
+  }
+  DropReadahead(*st, off, end);
+  uint64_t pos = off;
+  while (pos < end) {
+    uint32_t index = static_cast<uint32_t>(pos / cs);
+    uint32_t in_off = static_cast<uint32_t>(pos % cs);
+    uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(end - pos, cs - in_off));
+    if (fh->buf && (fh->buf->index != index || fh->buf->off + fh->buf->len != in_off)) {
+      RETURN_IF_ERROR(FlushBufLocked(fh));
+    }
+    if (!fh->buf) {
+      fh->buf.emplace();
+      fh->buf->index = index;
+      fh->buf->off = in_off;
+      fh->buf->data = pool_.Acquire(cs);
+    }
+    std::memcpy(fh->buf->data.data() + fh->buf->len, data + (pos - off), n);
+    fh->buf->len += n;
+    if (fh->buf->off + fh->buf->len == cs) RETURN_IF_ERROR(FlushBufLocked(fh));
+    pos += n;
+  }
+  {
+    std::lock_guard il(st->mu);
+    st->size = std::max(st->size, end);
+  }
+  fh->dirty = true;
+  fh->mtime_ns = NowUnixNs();
+  cache_.DropAttr(st->ino);
+  return Status::Ok();
+}
+
+Status ClientImpl::SyncInode(InodeState& st) {
+  std::vector<FileHandle*> handles;
+  {
+    std::lock_guard lock(st.mu);
+    handles.assign(st.handles.begin(), st.handles.end());
+  }
+  for (FileHandle* h : handles) {
+    std::lock_guard lock(h->mu);
+    RETURN_IF_ERROR(FlushBufLocked(h));
+  }
+  std::unique_lock lock(st.mu);
+  st.cv.wait(lock, [&] { return st.inflight.empty(); });
+  return Status::Ok();
+}
+
+Status ClientImpl::CommitLength(FileHandle* fh) {
+  auto st = fh->inode;
+  CommitRequest req;
+  req.set_handle(fh->meta_handle);
+  req.set_ino(st->ino);
+  {
+    std::lock_guard lock(st->mu);
+    req.set_size(st->size);
+  }
+  *req.mutable_mtime() = NsToTimespec(fh->mtime_ns ? fh->mtime_ns : NowUnixNs());
+  AttrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Commit, req, &resp, true));
+  cache_.PutAttr(resp.attr());
+  fh->dirty = false;
+  return Status::Ok();
+}
+
+Status ClientImpl::Flush(FileHandle* fh) {
+  auto st = fh->inode;
+  {
+    std::lock_guard lock(fh->mu);
+    RETURN_IF_ERROR(FlushBufLocked(fh));
+  }
+  Status err;
+  {
+    std::unique_lock lock(st->mu);
+    st->cv.wait(lock, [&] { return st->inflight.empty(); });
+    err = st->error;
+    st->error = Status::Ok();
+  }
+  RETURN_IF_ERROR(err);
+  std::lock_guard lock(fh->mu);
+  if (fh->dirty) RETURN_IF_ERROR(CommitLength(fh));
+  return Status::Ok();
+}
+
+// Chunk servers acknowledge a write only once every live replica holds it durably, so a flush that
+// waited for every acknowledgement and committed the length is an fsync.
+Status ClientImpl::Fsync(FileHandle* fh) { return Flush(fh); }
+
+Status ClientImpl::Close(FileHandle* fh) {
+  Status s = Flush(fh);
+  CloseRequest req;
+  req.set_handle(fh->meta_handle);
+  {
+    std::lock_guard lock(fh->inode->mu);
+    if (s.ok() && fh->dirty) {
+      req.set_has_size(true);
+      req.set_size(fh->inode->size);
+    }
+  }
+  CloseResponse resp;
+  Status cs = meta_.Call(&Meta::Stub::Close, req, &resp, true);
+  DetachHandle(fh);
+  RETURN_IF_ERROR(s);
+  return cs;
+}
+
+void ClientImpl::DropReadahead(InodeState& st, uint64_t begin, uint64_t end) {
+  std::vector<FileHandle*> handles;
+  {
+    std::lock_guard lock(st.mu);
+    handles.assign(st.handles.begin(), st.handles.end());
+  }
+  for (FileHandle* h : handles) {
+    std::lock_guard lock(h->ra_mu);
+    for (auto it = h->ra.begin(); it != h->ra.end();) {
+      if (Overlaps(it->second->start, it->second->start + it->second->len, begin, end)) it = h->ra.erase(it);
+      else ++it;
+    }
+  }
+}
+
+Status ClientImpl::ReadDirect(InodeState& st, uint64_t off, size_t size, char* buf) {
+  uint32_t cs = st.layout.chunk_size();
+  uint64_t pos = off, end = off + size;
+  while (pos < end) {
+    ChunkRef c = ChunkFor(st.layout, st.ino, pos);
+    uint32_t in_off = static_cast<uint32_t>(pos % cs);
+    uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(end - pos, cs - in_off));
+    RETURN_IF_ERROR(io_.ReadSync(c, in_off, std::span<char>(buf + (pos - off), n)));
+    pos += n;
+  }
+  return Status::Ok();
+}
+
+StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t size, char* buf, uint64_t file_size) {
+  auto st = fh->inode;
+  uint32_t cs = st->layout.chunk_size();
+  const uint64_t block = std::min<uint64_t>(cs, 1u << 20);
+  uint64_t window_end = std::min<uint64_t>(file_size, off + size + opts_.readahead_bytes);
+  std::vector<std::shared_ptr<RaBlock>> need;
+  {
+    std::lock_guard lock(fh->ra_mu);
+    // Blocks wholly behind the reader are done with.
+    for (auto it = fh->ra.begin(); it != fh->ra.end() && it->first + it->second->len <= off;) it = fh->ra.erase(it);
+    for (uint64_t b = off / block * block; b < window_end; b += block) {
+      auto it = fh->ra.find(b);
+      if (it == fh->ra.end()) {
+        auto blk = std::make_shared<RaBlock>();
+        blk->start = b;
+        blk->len = static_cast<uint32_t>(std::min<uint64_t>(block, file_size - b));
+        blk->data = AlignedBuffer(blk->len);
+        auto promise = std::make_shared<std::promise<Status>>();
+        blk->done = promise->get_future().share();
+        ChunkRef c = ChunkFor(st->layout, st->ino, b);
+        IoLoop& loop = runtime_.Pick();
+        boost::asio::co_spawn(loop.io,
+                              io_.Read(loop, c, static_cast<uint32_t>(b % cs), std::span<char>(blk->data.data(), blk->len)),
+                              [blk, promise](std::exception_ptr e, Status s) {
+                                promise->set_value(e ? Err(EIO, "readahead failed with an exception") : s);
+                              });
+        it = fh->ra.emplace(b, blk).first;
+      }
+      if (b < off + size) need.push_back(it->second);
+    }
+  }
+  size_t done = 0;
+  for (auto& blk : need) {
+    Status s = blk->done.get();
+    if (!s.ok()) {
+      std::lock_guard lock(fh->ra_mu);
+      fh->ra.erase(blk->start);
+      return s;
+    }
+    uint64_t from = std::max<uint64_t>(off, blk->start);
+    uint64_t to = std::min<uint64_t>(off + size, blk->start + blk->len);
+    if (to <= from) continue;
+    std::memcpy(buf + (from - off), blk->data.data() + (from - blk->start), to - from);
+    done = std::max<size_t>(done, to - off);
+  }
+  return done;
+}
+
+StatusOr<size_t> ClientImpl::Read(FileHandle* fh, uint64_t off, size_t size, char* buf) {
+  auto st = fh->inode;
+  // The handle's own (and this client's other handles') unflushed writes must be visible.
+  bool pending;
+  {
+    std::lock_guard lock(st->mu);
+    pending = !st->inflight.empty();
+    for (FileHandle* h : st->handles) pending = pending || h->buf.has_value();
+  }
+  if (pending) RETURN_IF_ERROR(SyncInode(*st));
+  uint64_t file_size;
+  {
+    std::lock_guard lock(st->mu);
+    file_size = st->size;
+  }
+  if (off >= file_size || size == 0) return size_t{0};
+  size = static_cast<size_t>(std::min<uint64_t>(size, file_size - off));
+  if (st->layout.chunk_size() == 0) return Err(EIO, "inode {} has no data layout", st->ino);
+  bool sequential;
+  {
+    std::lock_guard lock(fh->ra_mu);
+    sequential = opts_.readahead_bytes > 0 && (off == fh->last_read_end || (off == 0 && size >= 65536));
+    fh->last_read_end = off + size;
+    if (!sequential) fh->ra.clear();
+  }
+  if (sequential) return ReadSequential(fh, off, size, buf, file_size);
+  RETURN_IF_ERROR(ReadDirect(*st, off, size, buf));
+  return size;
+}
+
+Status ClientImpl::TruncateData(const Attr& attr, uint64_t new_size) {
+  const Layout& layout = attr.layout();
+  uint32_t cs = layout.chunk_size();
+  uint32_t width = static_cast<uint32_t>(layout.chains_size());
+  if (cs == 0 || width == 0 || attr.size() <= new_size) return Status::Ok();
+  uint64_t old_chunks = (attr.size() + cs - 1) / cs;
+  uint32_t b = static_cast<uint32_t>(new_size / cs);
+  uint32_t len = static_cast<uint32_t>(new_size % cs);
+  for (uint32_t p = 0; p < width; ++p) {
+    if (b % width == p) {
+      if (b < old_chunks) RETURN_IF_ERROR(io_.TruncateSync(ChunkFor(layout, attr.ino(), uint64_t{b} * cs), len));
+      continue;
+    }
+    // The first chunk after b on this chain: everything from it on goes.
+    uint32_t j = b + ((p + width - b % width) % width);
+    if (j < old_chunks) RETURN_IF_ERROR(io_.RemoveSync(ChunkFor(layout, attr.ino(), uint64_t{j} * cs)));
+  }
+  return Status::Ok();
+}
+
+StatusOr<Attr> ClientImpl::SetAttr(const Caller& c, SetAttrRequest req, FileHandle* fh) {
+  *req.mutable_caller() = c;
+  if (fh) req.set_handle(fh->meta_handle);
+  cache_.DropAttr(req.ino());
+  if (req.mask() & SETATTR_SIZE) {
+    if (read_only_) return Err(EROFS, "volume is mounted read-only");
+    auto st = FindInode(req.ino());
+    if (st) RETURN_IF_ERROR(SyncInode(*st));
+    GetAttrRequest gr;
+    *gr.mutable_caller() = c;
+    gr.set_ino(req.ino());
+    AttrResponse cur;
+    RETURN_IF_ERROR(meta_.Call(&Meta::Stub::GetAttr, gr, &cur));
+    if (S_ISDIR(cur.attr().mode())) return Err(EISDIR, "cannot truncate a directory");
+    Attr a = cur.attr();
+    if (st) {
+      std::lock_guard lock(st->mu);
+      a.set_size(std::max(a.size(), st->size));
+    }
+    // The data goes first: a crash in between leaves the old length over zeros, never old bytes
+    // reappearing past a new length.
+    RETURN_IF_ERROR(TruncateData(a, req.size()));
+    if (st) DropReadahead(*st, 0, UINT64_MAX);
+    AttrResponse resp;
+    RETURN_IF_ERROR(meta_.Call(&Meta::Stub::SetAttr, req, &resp, true));
+    if (st) {
+      std::lock_guard lock(st->mu);
+      st->size = req.size();
+    }
+    return resp.attr();
+  }
+  AttrResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::SetAttr, req, &resp, true));
+  return Overlay(resp.attr());
+}
+
+Status ClientImpl::Allocate(FileHandle* fh, uint64_t off, uint64_t len) {
+  if (read_only_) return Err(EROFS, "volume is mounted read-only");
+  auto st = fh->inode;
+  uint64_t end = off + len;
+  std::lock_guard lock(fh->mu);
+  if (end > fh->granted_end) {
+    GrantRequest req;
+    req.set_handle(fh->meta_handle);
+    req.set_ino(st->ino);
+    req.set_end(end);
+    GrantResponse resp;
+    RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Grant, req, &resp, true));
+    fh->granted_end = std::max(resp.granted_end(), fh->granted_end);
+    if (fh->granted_end < end) return Err(ENOSPC, "quota grants space up to {} only", fh->granted_end);
+  }
+  {
+    std::lock_guard il(st->mu);
+    if (end <= st->size) return Status::Ok();
+    st->size = end;
+  }
+  fh->dirty = true;
+  return CommitLength(fh);
+}
+
+}  // namespace weft::client

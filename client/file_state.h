@@ -1,0 +1,80 @@
+// Per-open-file state inside the client: the inode's shared state (layout, size as this client knows
+// it, writes in flight, the first failed background write) and each handle's write-back buffer and
+// readahead window.
+//
+// Lock order: FileHandle::mu, then FileHandle::ra_mu, then InodeState::mu. Completions of background
+// writes (on loop threads) take only InodeState::mu.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "common/buffer.h"
+#include "common/status.h"
+#include "weft/common.pb.h"
+
+namespace weft {
+
+class FileHandle;
+
+namespace client {
+
+struct InflightRange {
+  uint32_t index;
+  uint32_t begin, end;  // within the chunk
+  uint64_t id;
+};
+
+struct InodeState {
+  uint64_t ino = 0;
+  Layout layout;
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t size = 0;                   // GUARDED_BY(mu): committed size or larger own writes
+  std::vector<InflightRange> inflight;  // GUARDED_BY(mu)
+  uint64_t next_id = 1;                 // GUARDED_BY(mu)
+  Status error;                         // GUARDED_BY(mu): first failed background write, reported once
+  std::set<FileHandle*> handles;        // GUARDED_BY(mu)
+};
+
+struct WriteBuf {
+  uint32_t index = 0;  // chunk index
+  uint32_t off = 0;    // offset of data[0] within the chunk
+  uint32_t len = 0;
+  AlignedBuffer data;  // capacity: chunk size
+};
+
+struct RaBlock {
+  uint64_t start = 0;
+  uint32_t len = 0;
+  AlignedBuffer data;
+  std::shared_future<Status> done;
+};
+
+}  // namespace client
+
+class FileHandle {
+ public:
+  std::shared_ptr<client::InodeState> inode;
+  uint64_t meta_handle = 0;
+  int flags = 0;
+
+  std::mutex mu;  // the write buffer and grant
+  std::optional<client::WriteBuf> buf;
+  uint64_t granted_end = 0;
+  bool dirty = false;  // written since the last length commit
+  int64_t mtime_ns = 0;
+
+  std::mutex ra_mu;  // readahead
+  uint64_t last_read_end = UINT64_MAX;
+  std::map<uint64_t, std::shared_ptr<client::RaBlock>> ra;
+};
+
+}  // namespace weft

@@ -1,0 +1,124 @@
+// libweft: the one client of weft. FUSE, CSI, weftctl and the benchmarks use this header and nothing
+// else of client/. A Client is one mounted volume (a metadata session) plus the data path to the chunk
+// servers: pooled, pipelined connections, write-back buffering that turns small writes into chunk-sized
+// ones, readahead for sequential reads, close-to-open consistency.
+//
+// Inodes are the volume's own ids; root_ino() names the volume's root directory. Every call returns an
+// errno-carrying Status (common/status.h): ENOENT, EEXIST, EDQUOT, EROFS, EACCES... as POSIX means them.
+//
+// Thread-safety: a Client and its methods are thread-safe. A FileHandle may be used from several
+// threads (the FUSE kernel sends concurrent reads and writes on one handle); it is closed exactly once.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "weft/common.pb.h"
+#include "weft/meta.pb.h"
+
+namespace weft {
+
+struct ClientOptions {
+  std::string meta_address;           // weft-meta host:port (required)
+  std::string token;                  // bearer token; "" = none
+  std::string volume;                 // the volume to mount (required)
+  std::string client_name;            // shown in listings; default: host name
+  bool read_only = false;             // mount read-only; default false
+  uint32_t rpc_timeout_ms = 10000;    // per metadata RPC attempt; default 10 s
+  uint32_t retry_window_ms = 60000;   // how long unavailable servers are retried before EIO; default 60 s
+  uint32_t io_threads = 1;            // data-plane event-loop threads; default 1
+  uint64_t write_buffer_bytes = 256ull << 20;  // buffered + in-flight write bytes per client; default 256 MiB
+  uint32_t readahead_bytes = 8u << 20;         // sequential readahead window per handle; default 8 MiB
+  uint32_t attr_cache_ms = 1000;      // attribute/dentry cache TTL inside the library; default 1 s (0 = off)
+  uint32_t data_timeout_ms = 30000;   // per data request attempt; default 30 s
+};
+
+// An open file. Opaque; obtain from Open/Create, release with Close.
+class FileHandle;
+
+struct DirPage {
+  std::vector<DirEntry> entries;
+  std::string next_cookie;
+  bool eof = false;
+};
+
+struct CreateResult {
+  Attr attr;
+  FileHandle* handle = nullptr;  // set when opened
+};
+
+class Client {
+ public:
+  // Connects to weft-meta, mounts the volume (starts a session with keepalives) and loads the chain
+  // table. Errors: ENOENT (no such volume), EBUSY (exclusive volume already mounted), ENOTCONN/ETIMEDOUT.
+  static StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+  virtual ~Client() = default;  // ends the session; REQUIRES: every FileHandle closed
+
+  virtual uint64_t root_ino() const = 0;
+  virtual uint64_t volume_id() const = 0;
+  virtual uint32_t chunk_size() const = 0;
+  virtual bool read_only() const = 0;
+
+  // --- namespace (the caller's uid/gid decide permissions on the metadata service) ---
+  virtual StatusOr<Attr> Lookup(const Caller& c, uint64_t parent, std::string_view name) = 0;
+  virtual StatusOr<Attr> GetAttr(const Caller& c, uint64_t ino) = 0;
+  // req.ino/mask and fields as SetAttrRequest; a size change truncates or extends the data first.
+  virtual StatusOr<Attr> SetAttr(const Caller& c, SetAttrRequest req, FileHandle* fh = nullptr) = 0;
+  virtual StatusOr<Attr> Mknod(const Caller& c, uint64_t parent, std::string_view name, mode_t mode,
+                               dev_t rdev, mode_t umask) = 0;
+  // Creates (and with open, opens) a regular file. exclusive = O_EXCL.
+  virtual StatusOr<CreateResult> Create(const Caller& c, uint64_t parent, std::string_view name, mode_t mode,
+                                        mode_t umask, int open_flags, bool exclusive, bool open) = 0;
+  virtual StatusOr<Attr> Mkdir(const Caller& c, uint64_t parent, std::string_view name, mode_t mode,
+                               mode_t umask) = 0;
+  // Returns the unlinked inode's attributes afterwards (nlink may be 0).
+  virtual StatusOr<Attr> Unlink(const Caller& c, uint64_t parent, std::string_view name) = 0;
+  virtual Status Rmdir(const Caller& c, uint64_t parent, std::string_view name) = 0;
+  virtual StatusOr<RenameResponse> Rename(const Caller& c, uint64_t parent, std::string_view name,
+                                          uint64_t new_parent, std::string_view new_name, uint32_t flags) = 0;
+  virtual StatusOr<Attr> Link(const Caller& c, uint64_t ino, uint64_t new_parent, std::string_view new_name) = 0;
+  virtual StatusOr<Attr> Symlink(const Caller& c, uint64_t parent, std::string_view name,
+                                 std::string_view target) = 0;
+  virtual StatusOr<std::string> Readlink(const Caller& c, uint64_t ino) = 0;
+  virtual StatusOr<DirPage> ReadDir(const Caller& c, uint64_t ino, std::string_view cookie, uint32_t limit,
+                                    bool plus) = 0;
+  virtual StatusOr<std::string> GetXattr(const Caller& c, uint64_t ino, std::string_view name) = 0;
+  virtual Status SetXattr(const Caller& c, uint64_t ino, std::string_view name, std::string_view value,
+                          int flags) = 0;
+  virtual StatusOr<std::vector<std::string>> ListXattr(const Caller& c, uint64_t ino) = 0;
+  virtual Status RemoveXattr(const Caller& c, uint64_t ino, std::string_view name) = 0;
+  virtual StatusOr<StatFsResponse> StatFs() = 0;
+
+  // --- files ---
+  virtual StatusOr<FileHandle*> Open(const Caller& c, uint64_t ino, int flags) = 0;
+  // Reads up to size bytes at off into buf; returns the bytes read (short only at end of file).
+  virtual StatusOr<size_t> Read(FileHandle* fh, uint64_t off, size_t size, char* buf) = 0;
+  // Buffers (write-back) or sends the bytes. EDQUOT when the quota refuses space; errors of earlier
+  // buffered writes surface here or at Flush/Fsync/Close.
+  virtual Status Write(FileHandle* fh, uint64_t off, const char* data, size_t size) = 0;
+  // Sends buffered data and waits for it; commits the length (close-to-open: other clients see it).
+  virtual Status Flush(FileHandle* fh) = 0;
+  // As Flush: everything written is durable on every live replica and the length committed.
+  virtual Status Fsync(FileHandle* fh) = 0;
+  // Flushes, commits the final length, releases the handle. fh is invalid afterwards, even on error.
+  virtual Status Close(FileHandle* fh) = 0;
+  // Reserves [off, off+len) (fallocate mode 0): space grant, and the size grows to cover it.
+  virtual Status Allocate(FileHandle* fh, uint64_t off, uint64_t len) = 0;
+  // The handle's current view of the file size (including unflushed writes).
+  virtual uint64_t HandleSize(FileHandle* fh) = 0;
+  virtual uint64_t HandleIno(FileHandle* fh) = 0;
+
+  // --- path helpers for tools (weftctl, bench): resolve "/a/b" from the root ---
+  virtual StatusOr<Attr> ResolvePath(const Caller& c, std::string_view path) = 0;
+};
+
+// The caller as root (tools, tests).
+Caller RootCaller();
+
+}  // namespace weft

@@ -1,0 +1,60 @@
+#include "client/meta_client.h"
+
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+
+namespace weft::client {
+
+MetaClient::MetaClient(const std::string& address, std::string token, uint32_t timeout_ms, uint32_t retry_window_ms)
+    : channel_(MakeChannel(address, 1000)),
+      stub_(Meta::NewStub(channel_)),
+      token_(std::move(token)),
+      timeout_ms_(timeout_ms),
+      retry_window_ms_(retry_window_ms) {
+  // Request ids start at a random point so that a restarted client never reuses one of its
+  // predecessor's ids within a session that weft-meta still remembers.
+  std::random_device rd;
+  next_request_id_ = (uint64_t{rd()} << 32) ^ uint64_t{rd()} ^ static_cast<uint64_t>(NowUnixNs());
+}
+
+void MetaClient::Prepare(google::protobuf::Message* req, bool mutating) {
+  const auto* desc = req->GetDescriptor();
+  const auto* refl = req->GetReflection();
+  if (const auto* f = desc->FindFieldByName("session_id"); f && f->cpp_type() == f->CPPTYPE_UINT64) {
+    if (refl->GetUInt64(*req, f) == 0) refl->SetUInt64(req, f, session_id_.load());
+  }
+  if (!mutating) return;
+  if (const auto* f = desc->FindFieldByName("request_id"); f && f->cpp_type() == f->CPPTYPE_UINT64) {
+    refl->SetUInt64(req, f, next_request_id_.fetch_add(1));
+  }
+}
+
+Status MetaClient::WithRetries(const std::function<grpc::Status(grpc::ClientContext*)>& fn) {
+  int64_t deadline = MonoMs() + retry_window_ms_;
+  int backoff_ms = 50;
+  for (;;) {
+    grpc::ClientContext ctx;
+    PrepareContext(&ctx, std::chrono::milliseconds(timeout_ms_), token_);
+    grpc::Status gs = fn(&ctx);
+    if (gs.ok()) return Status::Ok();
+    bool retry = gs.error_code() == grpc::StatusCode::UNAVAILABLE;
+    // A deadline on a call that may have been applied is retried too: the request id makes it safe.
+    if (gs.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) retry = true;
+    // An errno carried in details is the service's own answer (e.g. EAGAIN from it is still final).
+    if (!gs.error_details().empty()) retry = false;
+    Status s = FromGrpc(gs);
+    if (!retry || MonoMs() + backoff_ms > deadline) {
+      if (retry) return Err(s.err(), "metadata service unreachable: {}", s.message());
+      return s;
+    }
+    spdlog::debug("metadata call failed ({}), retrying in {} ms", s.ToString(), backoff_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    backoff_ms = std::min(backoff_ms * 2, 1000);
+  }
+}
+
+}  // namespace weft::client

@@ -1,0 +1,53 @@
+// The client's metadata RPCs: deadlines on every call, the bearer token, the session id, and retries
+// with backoff while weft-meta is unavailable (restarting) for up to the retry window. Mutations carry a
+// request id (when their message has a request_id field) so that a retried mutation whose first reply
+// was lost is answered from weft-meta's record instead of being applied twice.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <google/protobuf/message.h>
+#include <grpcpp/grpcpp.h>
+
+#include "common/grpc_status.h"
+#include "common/grpc_util.h"
+#include "common/status.h"
+#include "weft/meta.grpc.pb.h"
+
+namespace weft::client {
+
+class MetaClient {
+ public:
+  MetaClient(const std::string& address, std::string token, uint32_t timeout_ms, uint32_t retry_window_ms);
+
+  Meta::Stub* stub() { return stub_.get(); }
+  void set_session(uint64_t id) { session_id_ = id; }
+  uint64_t session() const { return session_id_; }
+
+  // Calls stub->*method with retries. `mutating` requests get a fresh request id (kept across retries).
+  template <typename Req, typename Resp>
+  Status Call(grpc::Status (Meta::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req, Resp* resp,
+              bool mutating = false) {
+    Prepare(&req, mutating);
+    return WithRetries([&](grpc::ClientContext* ctx) { return (stub_.get()->*method)(ctx, req, resp); });
+  }
+
+ private:
+  void Prepare(google::protobuf::Message* req, bool mutating);
+  Status WithRetries(const std::function<grpc::Status(grpc::ClientContext*)>& fn);
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<Meta::Stub> stub_;
+  const std::string token_;
+  const uint32_t timeout_ms_;
+  const uint32_t retry_window_ms_;
+  std::atomic<uint64_t> session_id_{0};
+  std::atomic<uint64_t> next_request_id_;
+};
+
+}  // namespace weft::client

@@ -1,0 +1,391 @@
+#include "fuse/fuse_ops.h"
+
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace weft::fuse {
+namespace {
+
+FuseContext* Ctx(fuse_req_t req) { return static_cast<FuseContext*>(fuse_req_userdata(req)); }
+Client* Cl(fuse_req_t req) { return Ctx(req)->client; }
+
+// The one place a Status becomes an errno for the kernel.
+void ReplyStatus(fuse_req_t req, const Status& s) {
+  if (!s.ok() && s.err() != ENOENT && s.err() != ENODATA && s.err() != EEXIST) {
+    spdlog::debug("request failed: {}", s.ToString());
+  }
+  fuse_reply_err(req, s.ok() ? 0 : (s.err() > 0 ? s.err() : EIO));
+}
+
+uint64_t ToWeft(fuse_req_t req, fuse_ino_t ino) {
+  uint64_t root = Cl(req)->root_ino();
+  if (ino == FUSE_ROOT_ID) return root;
+  if (ino == root) return FUSE_ROOT_ID;
+  return ino;
+}
+fuse_ino_t ToKernel(fuse_req_t req, uint64_t ino) { return static_cast<fuse_ino_t>(ToWeft(req, ino)); }
+
+Caller CallerOf(fuse_req_t req) {
+  const fuse_ctx* c = fuse_req_ctx(req);
+  Caller out;
+  out.set_uid(c->uid);
+  out.set_gid(c->gid);
+  out.set_pid(static_cast<uint32_t>(c->pid));
+  if (c->uid != 0) {
+    // Supplementary groups matter for permission checks on the metadata service; root needs none.
+    gid_t groups[64];
+    int n = fuse_req_getgroups(req, 64, groups);
+    for (int i = 0; i < n && i < 64; ++i) out.add_groups(groups[i]);
+  }
+  return out;
+}
+
+struct stat ToStat(fuse_req_t req, const Attr& a) {
+  struct stat st {};
+  st.st_ino = ToKernel(req, a.ino());
+  st.st_mode = a.mode();
+  st.st_nlink = a.nlink();
+  st.st_uid = a.uid();
+  st.st_gid = a.gid();
+  st.st_size = static_cast<off_t>(a.size());
+  st.st_rdev = a.rdev();
+  st.st_blksize = 65536;
+  st.st_blocks = static_cast<blkcnt_t>((a.size() + 511) / 512);
+  st.st_atim = {a.atime().sec(), a.atime().nsec()};
+  st.st_mtim = {a.mtime().sec(), a.mtime().nsec()};
+  st.st_ctim = {a.ctime().sec(), a.ctime().nsec()};
+  return st;
+}
+
+fuse_entry_param Entry(fuse_req_t req, const Attr& a) {
+  fuse_entry_param e {};
+  e.ino = ToKernel(req, a.ino());
+  e.generation = 0;
+  e.attr = ToStat(req, a);
+  e.attr_timeout = Ctx(req)->opts.attr_timeout;
+  e.entry_timeout = Ctx(req)->opts.entry_timeout;
+  return e;
+}
+
+void ReplyEntry(fuse_req_t req, const StatusOr<Attr>& a) {
+  if (!a.ok()) return ReplyStatus(req, a.status());
+  fuse_entry_param e = Entry(req, *a);
+  fuse_reply_entry(req, &e);
+}
+
+void ReplyAttr(fuse_req_t req, const StatusOr<Attr>& a) {
+  if (!a.ok()) return ReplyStatus(req, a.status());
+  struct stat st = ToStat(req, *a);
+  fuse_reply_attr(req, &st, Ctx(req)->opts.attr_timeout);
+}
+
+FileHandle* Fh(fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
+
+void OpInit(void* userdata, fuse_conn_info* conn) {
+  auto* ctx = static_cast<FuseContext*>(userdata);
+  if (ctx->opts.writeback_cache && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+  if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+  if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
+  conn->want &= ~static_cast<unsigned>(FUSE_CAP_ATOMIC_O_TRUNC);  // truncation goes through setattr
+  conn->max_write = ctx->opts.max_write;
+  conn->max_readahead = ctx->opts.max_readahead;
+  conn->max_background = 64;
+  conn->congestion_threshold = 48;
+}
+
+void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyEntry(req, Cl(req)->Lookup(CallerOf(req), ToWeft(req, parent), name));
+}
+
+void OpForget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
+
+void OpForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+
+void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  ReplyAttr(req, Cl(req)->GetAttr(CallerOf(req), ToWeft(req, ino)));
+}
+
+Timespec ToTs(const struct timespec& t) {
+  Timespec o;
+  o.set_sec(t.tv_sec);
+  o.set_nsec(static_cast<uint32_t>(t.tv_nsec));
+  return o;
+}
+
+void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
+  SetAttrRequest r;
+  r.set_ino(ToWeft(req, ino));
+  uint32_t mask = 0;
+  if (to_set & FUSE_SET_ATTR_MODE) { mask |= SETATTR_MODE; r.set_mode(attr->st_mode); }
+  if (to_set & FUSE_SET_ATTR_UID) { mask |= SETATTR_UID; r.set_uid(attr->st_uid); }
+  if (to_set & FUSE_SET_ATTR_GID) { mask |= SETATTR_GID; r.set_gid(attr->st_gid); }
+  if (to_set & FUSE_SET_ATTR_SIZE) { mask |= SETATTR_SIZE; r.set_size(static_cast<uint64_t>(attr->st_size)); }
+  if (to_set & FUSE_SET_ATTR_ATIME_NOW) mask |= SETATTR_ATIME_NOW;
+  else if (to_set & FUSE_SET_ATTR_ATIME) { mask |= SETATTR_ATIME; *r.mutable_atime() = ToTs(attr->st_atim); }
+  if (to_set & FUSE_SET_ATTR_MTIME_NOW) mask |= SETATTR_MTIME_NOW;
+  else if (to_set & FUSE_SET_ATTR_MTIME) { mask |= SETATTR_MTIME; *r.mutable_mtime() = ToTs(attr->st_mtim); }
+  if (to_set & FUSE_SET_ATTR_CTIME) { mask |= SETATTR_CTIME; *r.mutable_ctime() = ToTs(attr->st_ctim); }
+  r.set_mask(mask);
+  ReplyAttr(req, Cl(req)->SetAttr(CallerOf(req), r, fi ? Fh(fi) : nullptr));
+}
+
+void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
+  auto t = Cl(req)->Readlink(CallerOf(req), ToWeft(req, ino));
+  if (!t.ok()) return ReplyStatus(req, t.status());
+  fuse_reply_readlink(req, t->c_str());
+}
+
+void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  ReplyEntry(req, Cl(req)->Mknod(CallerOf(req), ToWeft(req, parent), name, mode, rdev, 0));
+}
+
+void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  ReplyEntry(req, Cl(req)->Mkdir(CallerOf(req), ToWeft(req, parent), name, mode, 0));
+}
+
+void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyStatus(req, Cl(req)->Unlink(CallerOf(req), ToWeft(req, parent), name).status());
+}
+
+void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyStatus(req, Cl(req)->Rmdir(CallerOf(req), ToWeft(req, parent), name));
+}
+
+void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  ReplyEntry(req, Cl(req)->Symlink(CallerOf(req), ToWeft(req, parent), name, link));
+}
+
+void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+              unsigned int flags) {
+  uint32_t f = 0;
+  if (flags & RENAME_NOREPLACE) f |= RENAME_NOREPLACE_FLAG;
+  if (flags & RENAME_EXCHANGE) f |= RENAME_EXCHANGE_FLAG;
+  if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE | RENAME_EXCHANGE)) return ReplyStatus(req, Err(EINVAL, "rename flags"));
+  auto r = Cl(req)->Rename(CallerOf(req), ToWeft(req, parent), name, ToWeft(req, newparent), newname, f);
+  ReplyStatus(req, r.status());
+}
+
+void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  ReplyEntry(req, Cl(req)->Link(CallerOf(req), ToWeft(req, ino), ToWeft(req, newparent), newname));
+}
+
+void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  int flags = fi->flags;
+  // With the kernel's write-back cache, a write-only open still needs reads (partial pages).
+  if (Ctx(req)->opts.writeback_cache && (flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
+  auto h = Cl(req)->Open(CallerOf(req), ToWeft(req, ino), flags & ~O_TRUNC);
+  if (!h.ok()) return ReplyStatus(req, h.status());
+  fi->fh = reinterpret_cast<uint64_t>(*h);
+  fi->keep_cache = 0;  // close-to-open: a new open sees other clients' committed writes
+  if (fuse_reply_open(req, fi) == -ENOENT) (void)Cl(req)->Close(*h);
+}
+
+void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+  int flags = fi->flags;
+  if (Ctx(req)->opts.writeback_cache && (flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
+  auto r = Cl(req)->Create(CallerOf(req), ToWeft(req, parent), name, mode, 0, flags, (flags & O_EXCL) != 0, true);
+  if (!r.ok()) return ReplyStatus(req, r.status());
+  fi->fh = reinterpret_cast<uint64_t>(r->handle);
+  fi->keep_cache = 0;
+  fuse_entry_param e = Entry(req, r->attr);
+  if (fuse_reply_create(req, &e, fi) == -ENOENT) (void)Cl(req)->Close(r->handle);
+}
+
+void OpRead(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  std::unique_ptr<char[]> buf(new char[size]);
+  auto n = Cl(req)->Read(Fh(fi), static_cast<uint64_t>(off), size, buf.get());
+  if (!n.ok()) return ReplyStatus(req, n.status());
+  fuse_reply_buf(req, buf.get(), *n);
+}
+
+void OpWrite(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+  Status s = Cl(req)->Write(Fh(fi), static_cast<uint64_t>(off), buf, size);
+  if (!s.ok()) return ReplyStatus(req, s);
+  fuse_reply_write(req, size);
+}
+
+void OpFlush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) { ReplyStatus(req, Cl(req)->Flush(Fh(fi))); }
+
+void OpRelease(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) { ReplyStatus(req, Cl(req)->Close(Fh(fi))); }
+
+void OpFsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { ReplyStatus(req, Cl(req)->Fsync(Fh(fi))); }
+
+// A directory handle remembers, per readdir offset, the name to resume after: offsets stay valid
+// while the directory changes because the metadata service resumes by name.
+struct DirHandle {
+  std::mutex mu;
+  std::vector<std::string> names;  // names[i] = the entry at offset i + 1
+};
+
+void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto a = Cl(req)->GetAttr(CallerOf(req), ToWeft(req, ino));
+  if (!a.ok()) return ReplyStatus(req, a.status());
+  if (!S_ISDIR(a->mode())) return ReplyStatus(req, Err(ENOTDIR, "not a directory"));
+  fi->fh = reinterpret_cast<uint64_t>(new DirHandle());
+  fi->cache_readdir = 0;
+  if (fuse_reply_open(req, fi) == -ENOENT) delete reinterpret_cast<DirHandle*>(fi->fh);
+}
+
+void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus) {
+  auto* dh = reinterpret_cast<DirHandle*>(fi->fh);
+  std::lock_guard lock(dh->mu);
+  std::string cookie;
+  if (off > 0) {
+    if (static_cast<size_t>(off) > dh->names.size()) return ReplyStatus(req, Err(EINVAL, "bad directory offset"));
+    cookie = dh->names[static_cast<size_t>(off) - 1];
+  }
+  uint32_t limit = static_cast<uint32_t>(std::clamp<size_t>(size / 32, 16, 1024));
+  auto page = Cl(req)->ReadDir(CallerOf(req), ToWeft(req, ino), cookie, limit, plus);
+  if (!page.ok()) return ReplyStatus(req, page.status());
+  std::vector<char> buf(size);
+  size_t used = 0;
+  off_t next = off;
+  for (const auto& e : page->entries) {
+    size_t n;
+    dh->names.resize(static_cast<size_t>(next));
+    if (plus) {
+      fuse_entry_param ep = Entry(req, e.attr());
+      n = fuse_add_direntry_plus(req, buf.data() + used, size - used, e.name().c_str(), &ep, next + 1);
+    } else {
+      struct stat st {};
+      st.st_ino = ToKernel(req, e.ino());
+      st.st_mode = e.mode();
+      n = fuse_add_direntry(req, buf.data() + used, size - used, e.name().c_str(), &st, next + 1);
+    }
+    if (n > size - used) break;  // full: the kernel asks again from this offset
+    used += n;
+    ++next;
+    dh->names.push_back(e.name());
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  ReadDirCommon(req, ino, size, off, fi, false);
+}
+void OpReaddirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  ReadDirCommon(req, ino, size, off, fi, true);
+}
+
+void OpReleasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  delete reinterpret_cast<DirHandle*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void OpFsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, 0); }
+
+void OpStatfs(fuse_req_t req, fuse_ino_t) {
+  auto s = Cl(req)->StatFs();
+  if (!s.ok()) return ReplyStatus(req, s.status());
+  struct statvfs st {};
+  unsigned bs = s->block_size() ? s->block_size() : 4096;
+  st.f_bsize = bs;
+  st.f_frsize = bs;
+  st.f_blocks = s->total_bytes() / bs;
+  st.f_bfree = s->free_bytes() / bs;
+  st.f_bavail = st.f_bfree;
+  st.f_files = s->total_inodes();
+  st.f_ffree = s->free_inodes();
+  st.f_favail = st.f_ffree;
+  st.f_namemax = s->name_max() ? s->name_max() : 255;
+  fuse_reply_statfs(req, &st);
+}
+
+void OpSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size, int flags) {
+  ReplyStatus(req, Cl(req)->SetXattr(CallerOf(req), ToWeft(req, ino), name, std::string_view(value, size), flags));
+}
+
+void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  auto v = Cl(req)->GetXattr(CallerOf(req), ToWeft(req, ino), name);
+  if (!v.ok()) return ReplyStatus(req, v.status());
+  if (size == 0) return (void)fuse_reply_xattr(req, v->size());
+  if (v->size() > size) return ReplyStatus(req, Err(ERANGE, "xattr value larger than the buffer"));
+  fuse_reply_buf(req, v->data(), v->size());
+}
+
+void OpListxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  auto names = Cl(req)->ListXattr(CallerOf(req), ToWeft(req, ino));
+  if (!names.ok()) return ReplyStatus(req, names.status());
+  std::string out;
+  for (const auto& n : *names) {
+    out += n;
+    out.push_back('\0');
+  }
+  if (size == 0) return (void)fuse_reply_xattr(req, out.size());
+  if (out.size() > size) return ReplyStatus(req, Err(ERANGE, "xattr list larger than the buffer"));
+  fuse_reply_buf(req, out.data(), out.size());
+}
+
+void OpRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  ReplyStatus(req, Cl(req)->RemoveXattr(CallerOf(req), ToWeft(req, ino), name));
+}
+
+void OpFallocate(fuse_req_t req, fuse_ino_t, int mode, off_t offset, off_t length, fuse_file_info* fi) {
+  if (mode != 0) return ReplyStatus(req, Err(EOPNOTSUPP, "only fallocate mode 0 is supported"));
+  if (offset < 0 || length <= 0) return ReplyStatus(req, Err(EINVAL, "bad fallocate range"));
+  ReplyStatus(req, Cl(req)->Allocate(Fh(fi), static_cast<uint64_t>(offset), static_cast<uint64_t>(length)));
+}
+
+// SEEK_DATA/SEEK_HOLE without hole tracking: the whole file counts as data, as Linux allows.
+void OpLseek(fuse_req_t req, fuse_ino_t, off_t off, int whence, fuse_file_info* fi) {
+  uint64_t size = Cl(req)->HandleSize(Fh(fi));
+  if (whence != SEEK_DATA && whence != SEEK_HOLE) return ReplyStatus(req, Err(EINVAL, "lseek whence"));
+  if (off < 0 || static_cast<uint64_t>(off) >= size) return ReplyStatus(req, Err(ENXIO, "offset past the end"));
+  fuse_reply_lseek(req, whence == SEEK_DATA ? off : static_cast<off_t>(size));
+}
+
+fuse_lowlevel_ops MakeOps() {
+  fuse_lowlevel_ops o {};
+  o.init = OpInit;
+  o.lookup = OpLookup;
+  o.forget = OpForget;
+  o.forget_multi = OpForgetMulti;
+  o.getattr = OpGetattr;
+  o.setattr = OpSetattr;
+  o.readlink = OpReadlink;
+  o.mknod = OpMknod;
+  o.mkdir = OpMkdir;
+  o.unlink = OpUnlink;
+  o.rmdir = OpRmdir;
+  o.symlink = OpSymlink;
+  o.rename = OpRename;
+  o.link = OpLink;
+  o.open = OpOpen;
+  o.create = OpCreate;
+  o.read = OpRead;
+  o.write = OpWrite;
+  o.flush = OpFlush;
+  o.release = OpRelease;
+  o.fsync = OpFsync;
+  o.opendir = OpOpendir;
+  o.readdir = OpReaddir;
+  o.readdirplus = OpReaddirplus;
+  o.releasedir = OpReleasedir;
+  o.fsyncdir = OpFsyncdir;
+  o.statfs = OpStatfs;
+  o.setxattr = OpSetxattr;
+  o.getxattr = OpGetxattr;
+  o.listxattr = OpListxattr;
+  o.removexattr = OpRemovexattr;
+  o.fallocate = OpFallocate;
+  o.lseek = OpLseek;
+  return o;
+}
+
+}  // namespace
+
+const fuse_lowlevel_ops* Operations() {
+  static const fuse_lowlevel_ops ops = MakeOps();
+  return &ops;
+}
+
+}  // namespace weft::fuse

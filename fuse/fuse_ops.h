@@ -1,0 +1,36 @@
+// weft-mount's FUSE low-level operations over libweft. Handlers are thin: decode the request, call
+// the client, reply exactly once; a Status becomes an errno in one place (ReplyStatus).
+//
+// Inode numbers: the kernel's root (FUSE_ROOT_ID = 1) and the volume's root inode swap places; every
+// other inode number is the volume's own (weft never reuses inode numbers, so generation is 0).
+// weft-mount holds no per-inode state, so lookup counts need no bookkeeping (forget is a no-op).
+//
+// Thread-safety: handlers run on libfuse's worker threads concurrently; the Client is thread-safe.
+#pragma once
+
+#define FUSE_USE_VERSION 314
+#include <fuse3/fuse_lowlevel.h>
+
+#include <memory>
+
+#include "weft/client.h"
+
+namespace weft::fuse {
+
+struct FuseOptions {
+  double attr_timeout = 1.0;   // kernel attribute cache, seconds; default 1
+  double entry_timeout = 1.0;  // kernel dentry cache, seconds; default 1
+  bool writeback_cache = true; // kernel write-back caching (FUSE_CAP_WRITEBACK_CACHE); default on
+  unsigned max_write = 1u << 20;  // largest write request from the kernel; default 1 MiB
+  unsigned max_readahead = 1u << 20;  // kernel readahead per request; default 1 MiB
+};
+
+struct FuseContext {
+  Client* client = nullptr;
+  FuseOptions opts;
+};
+
+// The operation table; userdata passed to fuse_session_new must be a FuseContext*.
+const fuse_lowlevel_ops* Operations();
+
+}  // namespace weft::fuse

@@ -1,0 +1,142 @@
+// weft-mount: mounts a weft volume through FUSE.
+//   weft-mount --meta HOST:PORT --volume NAME [--token T] MOUNTPOINT [-f] [-o opts]
+// Without -f it forks: the parent exits 0 once the mount is live (or non-zero with the reason), the
+// child serves the mount. SIGTERM/SIGINT unmount cleanly.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "fuse/fuse_ops.h"
+
+namespace {
+
+struct Options {
+  weft::ClientOptions client;
+  weft::fuse::FuseOptions fuse;
+  std::string mountpoint;
+  bool foreground = false;
+  std::vector<std::string> fuse_opts;  // -o values
+  unsigned max_threads = 32;
+  weft::LogOptions log;
+};
+
+// Runs the mount; when notify_fd >= 0, writes one status line there once mounted or failed.
+int Serve(Options& opt, int notify_fd) {
+  auto tell = [&](const std::string& msg) {
+    if (notify_fd >= 0) {
+      (void)!write(notify_fd, msg.data(), msg.size());
+      close(notify_fd);
+      notify_fd = -1;
+    }
+  };
+  auto client = weft::Client::Connect(opt.client);
+  if (!client.ok()) {
+    std::string msg = "cannot mount volume '" + opt.client.volume + "': " + client.status().ToString();
+    spdlog::error("{}", msg);
+    tell("E" + msg + "\n");
+    return 1;
+  }
+  weft::fuse::FuseContext ctx;
+  ctx.client = client->get();
+  ctx.opts = opt.fuse;
+
+  std::vector<std::string> args = {"weft-mount"};
+  std::string o = "fsname=weft:" + opt.client.volume + ",subtype=weft,default_permissions";
+  if (geteuid() == 0) o += ",allow_other";
+  if (opt.client.read_only || (*client)->read_only()) o += ",ro";
+  for (const auto& extra : opt.fuse_opts) o += "," + extra;
+  args.push_back("-o");
+  args.push_back(o);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  fuse_session* se = fuse_session_new(&fargs, weft::fuse::Operations(), sizeof(fuse_lowlevel_ops), &ctx);
+  if (!se) {
+    tell("Ecannot create the FUSE session (bad -o option?)\n");
+    return 1;
+  }
+  if (fuse_set_signal_handlers(se) != 0 || fuse_session_mount(se, opt.mountpoint.c_str()) != 0) {
+    tell("Ecannot mount at " + opt.mountpoint + " (is /dev/fuse available, the directory present?)\n");
+    fuse_session_destroy(se);
+    return 1;
+  }
+  spdlog::info("volume {} mounted at {}", opt.client.volume, opt.mountpoint);
+  tell("OK\n");
+  fuse_loop_config* cfg = fuse_loop_cfg_create();
+  fuse_loop_cfg_set_max_threads(cfg, opt.max_threads);
+  fuse_loop_cfg_set_idle_threads(cfg, 8);
+  int rc = fuse_session_loop_mt(se, cfg);
+  fuse_loop_cfg_destroy(cfg);
+  spdlog::info("unmounting {}", opt.mountpoint);
+  fuse_remove_signal_handlers(se);
+  fuse_session_unmount(se);
+  fuse_session_destroy(se);
+  client->reset();
+  return rc == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  CLI::App app{"weft-mount: mount a weft volume through FUSE"};
+  app.add_option("--meta", opt.client.meta_address, "metadata service HOST:PORT")->required();
+  app.add_option("--volume", opt.client.volume, "volume to mount")->required();
+  app.add_option("--token", opt.client.token, "tenant token (or WEFT_TOKEN)")->envname("WEFT_TOKEN");
+  app.add_option("mountpoint", opt.mountpoint, "where to mount")->required();
+  app.add_flag("-f,--foreground", opt.foreground, "stay in the foreground");
+  app.add_option("-o", opt.fuse_opts, "extra FUSE mount options (comma-separated)")->delimiter(',');
+  app.add_flag("--read-only", opt.client.read_only, "mount read-only");
+  app.add_option("--attr-timeout", opt.fuse.attr_timeout, "kernel attribute cache seconds")->capture_default_str();
+  app.add_option("--entry-timeout", opt.fuse.entry_timeout, "kernel dentry cache seconds")->capture_default_str();
+  app.add_option("--writeback-cache", opt.fuse.writeback_cache, "kernel write-back cache")->capture_default_str();
+  app.add_option("--readahead", opt.client.readahead_bytes, "client readahead bytes")->capture_default_str();
+  app.add_option("--write-buffer", opt.client.write_buffer_bytes, "client write buffer bytes")->capture_default_str();
+  app.add_option("--io-threads", opt.client.io_threads, "data-plane threads")->capture_default_str();
+  app.add_option("--max-threads", opt.max_threads, "FUSE worker threads")->capture_default_str();
+  weft::AddLogFlags(app, &opt.log);
+  if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
+  opt.client.attr_cache_ms = 0;  // the kernel caches attributes and entries with its own timeouts
+
+  struct stat st {};
+  if (stat(opt.mountpoint.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "weft-mount: mountpoint %s is not a directory\n", opt.mountpoint.c_str());
+    return 2;
+  }
+  if (opt.foreground) {
+    weft::InitLogging("weft-mount", opt.log);
+    return Serve(opt, -1);
+  }
+  // Background: fork before any thread exists; the parent reports the child's verdict.
+  int fds[2];
+  if (pipe(fds) != 0) return 1;
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid > 0) {
+    close(fds[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
+    if (msg.rfind("OK", 0) == 0) return 0;
+    fprintf(stderr, "weft-mount: %s", msg.empty() ? "the mount process died\n" : msg.c_str() + 1);
+    return 1;
+  }
+  close(fds[0]);
+  setsid();
+  if (opt.log.file.empty()) {
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+    }
+  }
+  weft::InitLogging("weft-mount", opt.log);
+  if (chdir("/") != 0) return 1;
+  return Serve(opt, fds[1]);
+}
