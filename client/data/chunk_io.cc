@@ -122,6 +122,7 @@ awaitable<Status> ChunkIo::Truncate(IoLoop& loop, ChunkRef c, uint32_t length) {
     req.mutable_chunk()->set_index(c.index);
     FillChainRef(req.mutable_chain(), v);
     req.set_length(length);
+    req.set_chunk_size(c.chunk_size);
     return conn.Call(FRAME_TRUNCATE, req.SerializeAsString(), {}, {}, std::chrono::milliseconds(opts_.request_timeout_ms));
   });
 }
