@@ -1,0 +1,283 @@
+// POSIX behaviour through a real weft FUSE mount.
+#include <catch2/catch.hpp>
+#include <dirent.h>
+#include <limits.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include <set>
+
+#include "test/fuse/fuse_test_util.h"
+
+using namespace weft::test;
+
+namespace {
+struct stat Stat(const std::string& p) {
+  struct stat st {};
+  REQUIRE(::lstat(p.c_str(), &st) == 0);
+  return st;
+}
+std::set<std::string> List(const std::string& dir) {
+  std::set<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  REQUIRE(d != nullptr);
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.insert(n);
+  }
+  closedir(d);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("files and directories: create, write, read back, list, remove", "[fuse][integration]") {
+  MountedCluster m;
+  std::string data = RandomData(3 * 1024 * 1024 + 17, 1);
+  REQUIRE(WriteFile(m.Path("a.bin"), data) == 0);
+  CHECK(ReadFile(m.Path("a.bin")) == data);
+  CHECK(Stat(m.Path("a.bin")).st_size == static_cast<off_t>(data.size()));
+  REQUIRE(::mkdir(m.Path("d").c_str(), 0755) == 0);
+  REQUIRE(::mkdir(m.Path("d/e").c_str(), 0700) == 0);
+  REQUIRE(WriteFile(m.Path("d/e/f"), "hello") == 0);
+  CHECK(List(m.Path("d")) == std::set<std::string>{"e"});
+  CHECK(S_ISDIR(Stat(m.Path("d/e")).st_mode));
+  CHECK((Stat(m.Path("d/e")).st_mode & 07777) == 0700);
+  CHECK(Stat(m.Path("d")).st_nlink == 3);  // ., its entry, e/..
+  CHECK(ErrOf(::rmdir(m.Path("d/e").c_str())) == ENOTEMPTY);
+  CHECK(ErrOf(::mkdir(m.Path("d").c_str(), 0755)) == EEXIST);
+  CHECK(ErrOf(::open(m.Path("d/e/f").c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644)) == EEXIST);
+  CHECK(ErrOf(::unlink(m.Path("d").c_str())) == EISDIR);
+  CHECK(ErrOf(::rmdir(m.Path("a.bin").c_str())) == ENOTDIR);
+  CHECK(ErrOf(::open(m.Path("nope/x").c_str(), O_RDONLY)) == ENOENT);
+  REQUIRE(::unlink(m.Path("d/e/f").c_str()) == 0);
+  REQUIRE(::rmdir(m.Path("d/e").c_str()) == 0);
+  REQUIRE(::rmdir(m.Path("d").c_str()) == 0);
+  CHECK(List(m.mnt) == std::set<std::string>{"a.bin"});
+  // A big directory lists completely across readdir pages.
+  REQUIRE(::mkdir(m.Path("big").c_str(), 0755) == 0);
+  std::set<std::string> want;
+  for (int i = 0; i < 1500; ++i) {
+    std::string n = "file-with-a-longish-name-" + std::to_string(i);
+    REQUIRE(WriteFile(m.Path("big/" + n), "") == 0);
+    want.insert(n);
+  }
+  CHECK(List(m.Path("big")) == want);
+}
+
+TEST_CASE("names: NAME_MAX 255 and PATH_MAX 4096", "[fuse][integration]") {
+  MountedCluster m;
+  std::string ok(255, 'n'), too_long(256, 'n');
+  CHECK(WriteFile(m.Path(ok), "x") == 0);
+  CHECK(WriteFile(m.Path(too_long), "x") == ENAMETOOLONG);
+  CHECK(ErrOf(::mkdir(m.Path(too_long).c_str(), 0755)) == ENAMETOOLONG);
+  // A symlink target up to PATH_MAX - 1 bytes round-trips; longer is refused.
+  std::string target(PATH_MAX - 1, 't');
+  REQUIRE(::symlink(target.c_str(), m.Path("long-link").c_str()) == 0);
+  std::string buf(PATH_MAX + 10, '\0');
+  ssize_t n = ::readlink(m.Path("long-link").c_str(), buf.data(), buf.size());
+  CHECK(n == PATH_MAX - 1);
+  CHECK(ErrOf(::symlink(std::string(PATH_MAX, 't').c_str(), m.Path("too-long-link").c_str())) == ENAMETOOLONG);
+}
+
+TEST_CASE("rename: within and across directories, replacing, flags, loops", "[fuse][integration]") {
+  MountedCluster m;
+  REQUIRE(::mkdir(m.Path("a").c_str(), 0755) == 0);
+  REQUIRE(::mkdir(m.Path("b").c_str(), 0755) == 0);
+  REQUIRE(WriteFile(m.Path("a/f"), "one") == 0);
+  REQUIRE(WriteFile(m.Path("b/g"), "two") == 0);
+  REQUIRE(::rename(m.Path("a/f").c_str(), m.Path("a/f2").c_str()) == 0);
+  REQUIRE(::rename(m.Path("a/f2").c_str(), m.Path("b/g").c_str()) == 0);  // over an existing file
+  CHECK(ReadFile(m.Path("b/g")) == "one");
+  CHECK(List(m.Path("a")).empty());
+  REQUIRE(WriteFile(m.Path("a/x"), "x") == 0);
+  CHECK(ErrOf(::renameat2(AT_FDCWD, m.Path("a/x").c_str(), AT_FDCWD, m.Path("b/g").c_str(), RENAME_NOREPLACE)) == EEXIST);
+  REQUIRE(::renameat2(AT_FDCWD, m.Path("a/x").c_str(), AT_FDCWD, m.Path("b/g").c_str(), RENAME_EXCHANGE) == 0);
+  CHECK(ReadFile(m.Path("a/x")) == "one");
+  CHECK(ReadFile(m.Path("b/g")) == "x");
+  REQUIRE(::mkdir(m.Path("a/sub").c_str(), 0755) == 0);
+  CHECK(ErrOf(::rename(m.Path("a").c_str(), m.Path("a/sub/inside").c_str())) == EINVAL);
+  CHECK(ErrOf(::rename(m.Path("a/x").c_str(), m.Path("a/sub").c_str())) == EISDIR);
+  CHECK(ErrOf(::rename(m.Path("a/sub").c_str(), m.Path("b/g").c_str())) == ENOTDIR);
+  REQUIRE(::mkdir(m.Path("b/full").c_str(), 0755) == 0);
+  REQUIRE(WriteFile(m.Path("b/full/f"), "f") == 0);
+  CHECK(ErrOf(::rename(m.Path("a/sub").c_str(), m.Path("b/full").c_str())) == ENOTEMPTY);
+  REQUIRE(::mkdir(m.Path("b/empty").c_str(), 0755) == 0);
+  REQUIRE(::rename(m.Path("a/sub").c_str(), m.Path("b/empty").c_str()) == 0);  // dir over empty dir
+  CHECK(Stat(m.Path("a")).st_nlink == 2);
+  CHECK(Stat(m.Path("b")).st_nlink == 4);  // full, empty
+  // ctime of the moved inode changes right away.
+  struct stat before = Stat(m.Path("b/g"));
+  usleep(20000);
+  REQUIRE(::rename(m.Path("b/g").c_str(), m.Path("b/g2").c_str()) == 0);
+  struct stat after = Stat(m.Path("b/g2"));
+  CHECK((after.st_ctim.tv_sec > before.st_ctim.tv_sec ||
+         (after.st_ctim.tv_sec == before.st_ctim.tv_sec && after.st_ctim.tv_nsec > before.st_ctim.tv_nsec)));
+}
+
+TEST_CASE("hard links and symlinks: nlink fresh, readlink, unlink keeps the other name", "[fuse][integration]") {
+  MountedCluster m;
+  REQUIRE(WriteFile(m.Path("f"), "data") == 0);
+  REQUIRE(::link(m.Path("f").c_str(), m.Path("g").c_str()) == 0);
+  CHECK(Stat(m.Path("f")).st_nlink == 2);
+  CHECK(Stat(m.Path("g")).st_ino == Stat(m.Path("f")).st_ino);
+  REQUIRE(::unlink(m.Path("f").c_str()) == 0);
+  CHECK(Stat(m.Path("g")).st_nlink == 1);
+  CHECK(ReadFile(m.Path("g")) == "data");
+  REQUIRE(::mkdir(m.Path("dir").c_str(), 0755) == 0);
+  CHECK(ErrOf(::link(m.Path("dir").c_str(), m.Path("dirlink").c_str())) == EPERM);
+  REQUIRE(::symlink("g", m.Path("s").c_str()) == 0);
+  char buf[64] = {};
+  CHECK(::readlink(m.Path("s").c_str(), buf, sizeof buf) == 1);
+  CHECK(std::string(buf) == "g");
+  CHECK(S_ISLNK(Stat(m.Path("s")).st_mode));
+  CHECK(ReadFile(m.Path("s")) == "data");
+  CHECK(ErrOf(::symlink("x", m.Path("g").c_str())) == EEXIST);
+}
+
+TEST_CASE("attributes: chmod, chown, utimensat with NOW/OMIT and nanoseconds, truncate", "[fuse][integration]") {
+  MountedCluster m;
+  REQUIRE(WriteFile(m.Path("f"), "0123456789") == 0);
+  REQUIRE(::chmod(m.Path("f").c_str(), 0640) == 0);
+  CHECK((Stat(m.Path("f")).st_mode & 07777) == 0640);
+  REQUIRE(::chown(m.Path("f").c_str(), 1234, 5678) == 0);
+  CHECK(Stat(m.Path("f")).st_uid == 1234);
+  CHECK(Stat(m.Path("f")).st_gid == 5678);
+  struct timespec ts[2] = {{1000000000, 123456789}, {1100000000, 987654321}};
+  REQUIRE(::utimensat(AT_FDCWD, m.Path("f").c_str(), ts, 0) == 0);
+  struct stat st = Stat(m.Path("f"));
+  CHECK(st.st_atim.tv_sec == 1000000000);
+  CHECK(st.st_atim.tv_nsec == 123456789);
+  CHECK(st.st_mtim.tv_sec == 1100000000);
+  CHECK(st.st_mtim.tv_nsec == 987654321);
+  struct timespec omit_now[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+  REQUIRE(::utimensat(AT_FDCWD, m.Path("f").c_str(), omit_now, 0) == 0);
+  st = Stat(m.Path("f"));
+  CHECK(st.st_atim.tv_sec == 1000000000);
+  CHECK(st.st_mtim.tv_sec >= time(nullptr) - 5);
+  REQUIRE(::truncate(m.Path("f").c_str(), 4) == 0);
+  CHECK(ReadFile(m.Path("f")) == "0123");
+  REQUIRE(::truncate(m.Path("f").c_str(), 8) == 0);
+  CHECK(ReadFile(m.Path("f")) == std::string("0123\0\0\0\0", 8));  // old bytes do not come back
+  CHECK(ErrOf(::truncate(m.mnt.c_str(), 0)) == EISDIR);
+}
+
+TEST_CASE("special files: fifo, socket, character and block devices", "[fuse][integration]") {
+  MountedCluster m;
+  REQUIRE(::mkfifo(m.Path("fifo").c_str(), 0600) == 0);
+  CHECK(S_ISFIFO(Stat(m.Path("fifo")).st_mode));
+  REQUIRE(::mknod(m.Path("sock").c_str(), S_IFSOCK | 0600, 0) == 0);
+  CHECK(S_ISSOCK(Stat(m.Path("sock")).st_mode));
+  REQUIRE(::mknod(m.Path("null2").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0);
+  struct stat st = Stat(m.Path("null2"));
+  CHECK(S_ISCHR(st.st_mode));
+  CHECK(major(st.st_rdev) == 1);
+  CHECK(minor(st.st_rdev) == 3);
+  REQUIRE(::mknod(m.Path("blk").c_str(), S_IFBLK | 0600, makedev(8, 1)) == 0);
+  CHECK(S_ISBLK(Stat(m.Path("blk")).st_mode));
+  // The fifo works as a fifo (the kernel handles the data): a writer and a reader meet.
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = ::open(m.Path("fifo").c_str(), O_WRONLY);
+    (void)!::write(fd, "ping", 4);
+    _exit(0);
+  }
+  int fd = ::open(m.Path("fifo").c_str(), O_RDONLY);
+  char buf[8] = {};
+  CHECK(::read(fd, buf, sizeof buf) == 4);
+  ::close(fd);
+  waitpid(pid, nullptr, 0);
+}
+
+TEST_CASE("extended attributes: set, get, list, remove, create/replace flags", "[fuse][integration]") {
+  MountedCluster m;
+  REQUIRE(WriteFile(m.Path("f"), "x") == 0);
+  std::string p = m.Path("f");
+  REQUIRE(::setxattr(p.c_str(), "user.color", "blue", 4, 0) == 0);
+  char buf[64] = {};
+  CHECK(::getxattr(p.c_str(), "user.color", buf, sizeof buf) == 4);
+  CHECK(std::string(buf, 4) == "blue");
+  CHECK(::getxattr(p.c_str(), "user.color", nullptr, 0) == 4);
+  CHECK(ErrOf(::setxattr(p.c_str(), "user.color", "red", 3, XATTR_CREATE)) == EEXIST);
+  CHECK(ErrOf(::setxattr(p.c_str(), "user.size", "1", 1, XATTR_REPLACE)) == ENODATA);
+  REQUIRE(::setxattr(p.c_str(), "user.size", "1", 1, XATTR_CREATE) == 0);
+  char list[128] = {};
+  ssize_t n = ::listxattr(p.c_str(), list, sizeof list);
+  std::set<std::string> names;
+  for (ssize_t i = 0; i < n; i += static_cast<ssize_t>(strlen(list + i)) + 1) names.insert(list + i);
+  CHECK(names == std::set<std::string>{"user.color", "user.size"});
+  CHECK(ErrOf(::getxattr(p.c_str(), "user.color", buf, 2)) == ERANGE);
+  REQUIRE(::removexattr(p.c_str(), "user.color") == 0);
+  CHECK(ErrOf(::getxattr(p.c_str(), "user.color", buf, sizeof buf)) == ENODATA);
+  CHECK(ErrOf(::removexattr(p.c_str(), "user.color")) == ENODATA);
+}
+
+TEST_CASE("statfs reports the volume's quota and usage", "[fuse][integration]") {
+  VolumeSpec spec;
+  spec.quota_bytes = 1ull << 30;
+  spec.quota_inodes = 1000;
+  MountedCluster m(spec);
+  REQUIRE(WriteFile(m.Path("f"), RandomData(1 << 20, 2)) == 0);
+  struct statvfs sv {};
+  REQUIRE(::statvfs(m.mnt.c_str(), &sv) == 0);
+  CHECK(sv.f_blocks * sv.f_frsize == (1ull << 30));
+  CHECK(sv.f_bfree * sv.f_frsize <= (1ull << 30) - (1ull << 20));
+  CHECK(sv.f_files == 1000);
+  CHECK(sv.f_ffree < 1000);
+  CHECK(sv.f_namemax == 255);
+}
+
+TEST_CASE("permissions for other users: mode bits, sticky directories, setgid inheritance", "[fuse][integration]") {
+  VolumeSpec spec;
+  spec.root_mode = 0777;
+  MountedCluster m(spec);
+  REQUIRE(WriteFile(m.Path("private"), "secret", false, 0600) == 0);
+  CHECK(RunAs(1000, 1000, [&] { int e = 0; ReadFile(m.Path("private"), &e); return e; }) == EACCES);
+  CHECK(RunAs(1000, 1000, [&] { return WriteFile(m.Path("private"), "x"); }) == EACCES);
+  // Files created by a user are theirs.
+  REQUIRE(RunAs(1000, 1000, [&] { return WriteFile(m.Path("mine"), "m", false, 0644); }) == 0);
+  CHECK(Stat(m.Path("mine")).st_uid == 1000);
+  CHECK(Stat(m.Path("mine")).st_gid == 1000);
+  CHECK(RunAs(1001, 1001, [&] { return WriteFile(m.Path("mine"), "x"); }) == EACCES);
+  CHECK(RunAs(1001, 1001, [&] { return ErrOf(::chmod(m.Path("mine").c_str(), 0777)); }) == EPERM);
+  CHECK(RunAs(1000, 1000, [&] { return ErrOf(::chown(m.Path("mine").c_str(), 1001, 1000)); }) == EPERM);
+  // A directory without search permission hides its entries.
+  REQUIRE(::mkdir(m.Path("closed").c_str(), 0700) == 0);
+  REQUIRE(WriteFile(m.Path("closed/f"), "f") == 0);
+  CHECK(RunAs(1000, 1000, [&] { struct stat st; return ErrOf(::stat(m.Path("closed/f").c_str(), &st)); }) == EACCES);
+  // Sticky directory: others' files cannot be removed or renamed away.
+  REQUIRE(::mkdir(m.Path("tmp").c_str(), 01777) == 0);
+  REQUIRE(::chmod(m.Path("tmp").c_str(), 01777) == 0);
+  REQUIRE(RunAs(1000, 1000, [&] { return WriteFile(m.Path("tmp/a"), "a"); }) == 0);
+  CHECK(RunAs(1001, 1001, [&] { return ErrOf(::unlink(m.Path("tmp/a").c_str())); }) == EPERM);
+  CHECK(RunAs(1001, 1001, [&] { return ErrOf(::rename(m.Path("tmp/a").c_str(), m.Path("tmp/b").c_str())); }) == EPERM);
+  CHECK(RunAs(1000, 1000, [&] { return ErrOf(::unlink(m.Path("tmp/a").c_str())); }) == 0);
+  // setgid directory: new entries take the directory's group; subdirectories keep the bit.
+  REQUIRE(::mkdir(m.Path("shared").c_str(), 0777) == 0);
+  REQUIRE(::chown(m.Path("shared").c_str(), 0, 4242) == 0);
+  REQUIRE(::chmod(m.Path("shared").c_str(), 02777) == 0);
+  REQUIRE(RunAs(1000, 1000, [&] { return WriteFile(m.Path("shared/f"), "f"); }) == 0);
+  CHECK(Stat(m.Path("shared/f")).st_gid == 4242);
+  REQUIRE(RunAs(1000, 1000, [&] { return ErrOf(::mkdir(m.Path("shared/sub").c_str(), 0755)); }) == 0);
+  CHECK(Stat(m.Path("shared/sub")).st_gid == 4242);
+  CHECK((Stat(m.Path("shared/sub")).st_mode & S_ISGID) != 0);
+}
+
+TEST_CASE("SUID and SGID are cleared by chown and by a write from another user", "[fuse][integration]") {
+  VolumeSpec spec;
+  spec.root_mode = 0777;
+  MountedCluster m(spec);
+  REQUIRE(WriteFile(m.Path("prog"), "#!/bin/sh\n", false, 0755) == 0);
+  REQUIRE(::chmod(m.Path("prog").c_str(), 06777) == 0);
+  REQUIRE(::chown(m.Path("prog").c_str(), 1000, 1000) == 0);
+  CHECK((Stat(m.Path("prog")).st_mode & (S_ISUID | S_ISGID)) == 0);
+  REQUIRE(::chmod(m.Path("prog").c_str(), 06777) == 0);
+  REQUIRE(RunAs(1001, 1001, [&] {
+            int fd = ::open(m.Path("prog").c_str(), O_WRONLY | O_APPEND);
+            if (fd < 0) return errno;
+            int rc = ::write(fd, "x", 1) == 1 ? 0 : errno;
+            ::close(fd);
+            return rc;
+          }) == 0);
+  CHECK((Stat(m.Path("prog")).st_mode & S_ISUID) == 0);
+}
