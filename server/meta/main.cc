@@ -1,48 +1,19 @@
-// weft-meta: the metadata service. Skeleton: answers Health until the metadata issue lands.
+// weft-meta: the metadata service (default), or `weft-meta check --data DIR`, the offline checker.
 #include <CLI/CLI.hpp>
 
-#include "common/clock.h"
 #include "common/flags.h"
-#include "common/grpc_util.h"
 #include "common/log.h"
-#include "common/net.h"
 #include "common/signals.h"
-#include "server/meta/cluster/cluster_manager.h"
-#include "server/meta/kv.h"
-#include "weft/meta.grpc.pb.h"
-
-namespace {
-
-struct Options {
-  std::string listen = "127.0.0.1:7400";  // gRPC address; port 0 picks a free one
-  std::string data = "./weft-meta-data";  // RocksDB directory
-  std::string ready_file;                 // written with "grpc=HOST:PORT" once serving
-  weft::meta::ClusterOptions cluster;
-  weft::LogOptions log;
-};
-
-class MetaHealth final : public weft::Meta::CallbackService {
- public:
-  grpc::ServerUnaryReactor* Health(grpc::CallbackServerContext* ctx, const weft::HealthRequest*,
-                                   weft::HealthResponse* resp) override {
-    resp->set_service("weft-meta");
-    resp->set_version(WEFT_VERSION);
-    resp->set_uptime_ms(weft::MonoMs() - start_ms_);
-    resp->set_serving(true);
-    auto* r = ctx->DefaultReactor();
-    r->Finish(grpc::Status::OK);
-    return r;
-  }
-
- private:
-  int64_t start_ms_ = weft::MonoMs();
-};
-
-}  // namespace
+#include "server/meta/check/check_command.h"
+#include "server/meta/server.h"
 
 int main(int argc, char** argv) {
   weft::BlockShutdownSignals();
-  Options opt;
+  weft::meta::ServerOptions opt;
+  opt.version = WEFT_VERSION;
+  weft::LogOptions log;
+  std::vector<std::string> classes;
+  std::string grant_increment = "64Mi";
   CLI::App app{"weft-meta: the weft metadata service"};
   app.add_option("--listen", opt.listen, "gRPC listen address")->capture_default_str();
   app.add_option("--data", opt.data, "data directory (RocksDB)")->capture_default_str();
@@ -54,38 +25,34 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--chains-per-server", opt.cluster.chains_per_server, "chains formed per server and replication")
       ->capture_default_str();
-  weft::AddLogFlags(app, &opt.log);
+  app.add_option("--session-ttl-ms", opt.meta.session_ttl_ms, "a client session not renewed this long expires")
+      ->capture_default_str();
+  app.add_option("--grant-increment", grant_increment, "space grants reserve quota in multiples of this")
+      ->capture_default_str();
+  app.add_option("--class", classes,
+                 "override or add a volume class, e.g. small:quota=10Gi,inodes=1M,replication=3,stripe=4,chunk=4Mi"
+                 " (repeatable)");
+  app.add_option("--gc-interval-ms", opt.meta.gc_interval_ms, "GC queue rescan interval")->capture_default_str();
+  app.add_flag("!--no-sync", opt.meta.sync, "do not fsync group commits (benchmarks only: loses acknowledged ops)");
+  weft::AddLogFlags(app, &log);
+  std::string check_data;
+  CLI::App* check = app.add_subcommand("check", "verify the metadata of a stopped weft-meta and exit");
+  check->add_option("--data", check_data, "data directory (RocksDB)")->required();
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
-  weft::InitLogging("weft-meta", opt.log);
+  if (*check) return weft::meta::RunCheck(check_data);
 
-  auto kv = weft::meta::OpenRocksKv({.path = opt.data});
-  if (!kv.ok()) {
-    spdlog::critical("cannot open {}: {}", opt.data, kv.status().ToString());
-    return 1;
+  weft::InitLogging("weft-meta", log);
+  auto inc = weft::meta::ParseSize(grant_increment);
+  if (!inc.ok() || *inc == 0) {
+    spdlog::critical("--grant-increment: {}", inc.ok() ? "must be > 0" : inc.status().ToString());
+    return 2;
   }
-  auto cluster = weft::meta::ClusterManager::Open(kv->get(), opt.cluster);
-  if (!cluster.ok()) {
-    spdlog::critical("cannot load cluster state: {}", cluster.status().ToString());
-    return 1;
-  }
-  MetaHealth service;
-  auto started = weft::StartGrpcServer(opt.listen, {&service, (*cluster)->service()});
-  if (!started.ok()) {
-    spdlog::critical("cannot start: {}", started.status().ToString());
-    return 1;
-  }
-  auto hp = weft::ParseHostPort(opt.listen);
-  std::string bound = fmt::format("{}:{}", hp.ok() ? hp->host : "127.0.0.1", started->port);
-  spdlog::info("serving gRPC on {}", bound);
-  if (!opt.ready_file.empty()) {
-    if (auto s = weft::WriteFileAtomic(opt.ready_file, "grpc=" + bound + "\n"); !s.ok()) {
-      spdlog::critical("ready file: {}", s.ToString());
-      return 1;
+  opt.meta.grant_increment = *inc;
+  for (const auto& spec : classes) {
+    if (auto s = weft::meta::ApplyClassSpec(spec, &opt.meta.classes); !s.ok()) {
+      spdlog::critical("--class: {}", s.ToString());
+      return 2;
     }
   }
-  int sig = weft::WaitForShutdownSignal();
-  spdlog::info("signal {}: shutting down", sig);
-  started->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  (*cluster)->Stop();
-  return 0;
+  return weft::meta::RunServer(opt);
 }

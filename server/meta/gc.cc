@@ -1,0 +1,120 @@
+#include "server/meta/gc.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "server/meta/cluster/cluster_manager.h"
+#include "server/meta/keys.h"
+#include "server/meta/ops/ops.h"
+
+namespace weft::meta {
+namespace {
+constexpr size_t kInodesPerPass = 256;
+constexpr size_t kPurgeStepsPerPass = 64;
+}  // namespace
+
+GcWorker::GcWorker(KvStore* kv, Sequencer* sequencer, ClusterManager* cluster, const MetaOptions& options)
+    : kv_(kv), sequencer_(sequencer), cluster_(cluster), options_(options) {}
+
+GcWorker::~GcWorker() { Stop(); }
+
+void GcWorker::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void GcWorker::Wake() {
+  std::lock_guard lock(mu_);
+  woken_ = true;
+  cv_.notify_one();
+}
+
+void GcWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void GcWorker::Loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(options_.gc_interval_ms), [&] { return stopping_ || woken_; });
+      if (stopping_) return;
+      woken_ = false;
+    }
+    // Keep going while passes make progress (a large queue drains without waiting out the interval).
+    while (RunOnce() > 0) {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+  }
+}
+
+size_t GcWorker::RunOnce() { return CollectInodes() + PurgeVolumes(); }
+
+size_t GcWorker::CollectInodes() {
+  std::vector<uint64_t> done;
+  const int64_t now = MonoMs();
+  std::string prefix = keys::Prefix(keys::kGc);
+  auto it = kv_->Scan(prefix, keys::PrefixEnd(prefix));
+  for (; it->Valid() && done.size() < kInodesPerPass; it->Next()) {
+    const uint64_t ino = keys::DecodeU64(it->key().substr(1));
+    auto b = backoff_.find(ino);
+    if (b != backoff_.end() && b->second.next_ms > now) continue;
+    auto raw = kv_->Get(keys::Inode(ino));
+    rec::Inode inode;
+    if (raw.ok() && raw->has_value() && !inode.ParseFromString(**raw)) {
+      spdlog::error("gc: corrupt inode record {}", ino);
+      continue;
+    }
+    Status s;
+    if (cluster_ && inode.attr().layout().chains_size() > 0) s = cluster_->RemoveChunks(inode.attr().layout(), ino, 0);
+    if (!s.ok()) {
+      uint32_t delay = b == backoff_.end() ? 500 : std::min(b->second.delay_ms * 2, options_.gc_max_backoff_ms);
+      backoff_[ino] = {now + delay, delay};
+      spdlog::warn("gc: inode {}: {} (retry in {} ms)", ino, s.ToString(), delay);
+      continue;
+    }
+    backoff_.erase(ino);
+    done.push_back(ino);
+  }
+  if (!it->status().ok()) spdlog::error("gc: scan: {}", it->status().ToString());
+  if (done.empty()) return 0;
+  Status s = sequencer_->Run([&done](OpContext& ctx) { return ops::FinishGc(ctx, done); });
+  if (!s.ok()) {
+    spdlog::error("gc: forgetting {} inodes: {}", done.size(), s.ToString());
+    return 0;
+  }
+  return done.size();
+}
+
+size_t GcWorker::PurgeVolumes() {
+  std::vector<uint64_t> deleting;
+  {
+    std::string prefix = keys::Prefix(keys::kVolume);
+    auto it = kv_->Scan(prefix, keys::PrefixEnd(prefix));
+    for (; it->Valid(); it->Next()) {
+      rec::Volume v;
+      if (v.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) && v.deleting()) {
+        deleting.push_back(v.info().id());
+      }
+    }
+  }
+  size_t steps = 0;
+  for (uint64_t id : deleting) {
+    bool done = false;
+    while (!done && steps < kPurgeStepsPerPass) {
+      Status s = sequencer_->Run([id, &done](OpContext& ctx) { return ops::PurgeVolumeStep(ctx, id, &done); });
+      if (!s.ok()) {
+        spdlog::error("gc: purging volume {}: {}", id, s.ToString());
+        return steps;
+      }
+      ++steps;
+    }
+    if (done) spdlog::info("gc: volume {} purged", id);
+  }
+  return steps;
+}
+
+}  // namespace weft::meta

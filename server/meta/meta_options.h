@@ -1,0 +1,34 @@
+// The metadata service's tuning and behaviour, as one plain struct; every field documents its default.
+// main.cc fills it from flags (and --config); tests build it directly.
+#pragma once
+
+#include <cstdint>
+
+#include "server/meta/volume_class.h"
+
+namespace weft::meta {
+
+struct MetaOptions {
+  // A session not renewed (Keepalive) within this long expires: its handles close. Default 30 s.
+  uint32_t session_ttl_ms = 30000;
+  // Space grants reserve quota in multiples of this (capped by what remains). Default 64 MiB.
+  uint64_t grant_increment = 64ull << 20;
+  // Replies remembered per session for retried mutations (by request id). Default 1024.
+  uint32_t dedupe_window = 1024;
+  // The sequencer commits at most this many operations in one group (one synced write). Default 1024.
+  uint32_t max_group_ops = 1024;
+  // fsync every group commit (off only for benchmarks of the CPU path). Default true.
+  bool sync = true;
+  // ReadDir returns at most this many entries per call. Default 1024.
+  uint32_t readdir_max_entries = 1024;
+  // The GC worker rescans its queue this often when idle. Default 1 s.
+  uint32_t gc_interval_ms = 1000;
+  // Upper bound of the GC's retry backoff after a failed chunk removal. Default 30 s.
+  uint32_t gc_max_backoff_ms = 30000;
+  // Entries a deleted volume's purge removes per sequenced step. Default 512.
+  uint32_t purge_step_entries = 512;
+  // Volume classes: built-in small/medium/large unless overridden (--class).
+  VolumeClasses classes = BuiltinClasses();
+};
+
+}  // namespace weft::meta

@@ -1,0 +1,93 @@
+#include "server/meta/ops/inode_util.h"
+
+#include <sys/stat.h>
+
+#include "common/clock.h"
+#include "server/meta/keys.h"
+#include "server/meta/perm.h"
+
+namespace weft::meta::ops {
+
+StatusOr<rec::Inode> NewInode(OpContext& ctx, const Caller& caller, const rec::Inode& parent, uint32_t mode) {
+  auto ino = ctx.NextId(keys::kInoCounter, kFirstIno);
+  if (!ino.ok()) return ino.status();
+  uint32_t gid = caller.gid();
+  const Attr& pa = parent.attr();
+  if (pa.mode() & S_ISGID) {
+    gid = pa.gid();
+    if (S_ISDIR(mode)) {
+      mode |= S_ISGID;
+    } else if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !InGroup(caller, gid) && !IsRoot(caller)) {
+      mode &= ~static_cast<uint32_t>(S_ISGID);
+    }
+  }
+  rec::Inode inode;
+  Attr* a = inode.mutable_attr();
+  a->set_ino(*ino);
+  a->set_mode(mode);
+  a->set_uid(caller.uid());
+  a->set_gid(gid);
+  a->set_nlink(S_ISDIR(mode) ? 2 : 1);
+  *a->mutable_atime() = ctx.now();
+  *a->mutable_mtime() = ctx.now();
+  *a->mutable_ctime() = ctx.now();
+  a->set_volume_id(ctx.volume().info().id());
+  return inode;
+}
+
+void TouchDir(OpContext& ctx, rec::Inode* dir) {
+  *dir->mutable_attr()->mutable_mtime() = ctx.now();
+  *dir->mutable_attr()->mutable_ctime() = ctx.now();
+}
+
+Status CheckEntryWrite(const Caller& caller, const rec::Inode& dir) {
+  return CheckAccess(caller, dir.attr(), kMayWrite | kMayExec);
+}
+
+Status DropLink(OpContext& ctx, rec::Inode* inode) {
+  Attr* a = inode->mutable_attr();
+  a->set_nlink(a->nlink() > 0 ? a->nlink() - 1 : 0);
+  *a->mutable_ctime() = ctx.now();
+  if (a->nlink() == 0 && inode->open_handles() == 0) return ReleaseInode(ctx, *inode);
+  ctx.PutInode(*inode);
+  return Status::Ok();
+}
+
+Status DeleteXattrs(OpContext& ctx, uint64_t ino) {
+  std::string prefix = keys::XattrPrefix(ino);
+  std::vector<std::string> doomed;
+  auto it = ctx.reader().Scan(prefix, keys::PrefixEnd(prefix));
+  for (; it->Valid(); it->Next()) doomed.emplace_back(it->key());
+  RETURN_IF_ERROR(it->status());
+  for (const auto& k : doomed) ctx.Delete(k);
+  return Status::Ok();
+}
+
+Status ReleaseInode(OpContext& ctx, const rec::Inode& inode) {
+  const Attr& a = inode.attr();
+  RETURN_IF_ERROR(DeleteXattrs(ctx, a.ino()));
+  if (S_ISREG(a.mode())) {
+    RETURN_IF_ERROR(ctx.Charge(-static_cast<int64_t>(a.size()), -1, 0));
+    rec::Inode dead = inode;
+    dead.mutable_attr()->set_nlink(0);
+    ctx.PutInode(dead);
+    rec::GcItem item;
+    item.set_volume_id(a.volume_id());
+    item.set_queued_ms(NowUnixMs());
+    ctx.Put(keys::Gc(a.ino()), item);
+    if (ctx.env().wake_gc) ctx.OnCommit(ctx.env().wake_gc);
+    return Status::Ok();
+  }
+  RETURN_IF_ERROR(ctx.Charge(0, -1, 0));
+  ctx.Delete(keys::Inode(a.ino()));
+  return Status::Ok();
+}
+
+Status DeleteDirInode(OpContext& ctx, const rec::Inode& dir) {
+  RETURN_IF_ERROR(DeleteXattrs(ctx, dir.attr().ino()));
+  RETURN_IF_ERROR(ctx.Charge(0, -1, 0));
+  ctx.Delete(keys::Inode(dir.attr().ino()));
+  return Status::Ok();
+}
+
+}  // namespace weft::meta::ops

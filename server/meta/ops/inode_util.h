@@ -1,0 +1,38 @@
+// Helpers shared by the namespace operations: new inodes, parent-directory times, link counting and
+// the release of an inode whose last link and last handle are gone.
+//
+// Thread-safety: as OpContext (one op's thread).
+#pragma once
+
+#include <cstdint>
+
+#include "common/status.h"
+#include "server/meta/op_context.h"
+#include "weft/common.pb.h"
+
+namespace weft::meta::ops {
+
+// Inode ids below this are never handed out (so that no volume root is FUSE's inode 1 by accident).
+inline constexpr uint64_t kFirstIno = 16;
+
+// A fresh inode for `mode` (type and permission bits) created by caller in parent: uid = caller's,
+// gid = the caller's or, under a setgid directory, the directory's (new directories inherit setgid;
+// a file's setgid is dropped when the caller is not in that group), times = now, nlink 1 (2 for
+// directories), the bound volume. REQUIRES: a mutating ctx with a bound volume.
+StatusOr<rec::Inode> NewInode(OpContext& ctx, const Caller& caller, const rec::Inode& parent, uint32_t mode);
+// An entry of dir changed: mtime = ctime = now.
+void TouchDir(OpContext& ctx, rec::Inode* dir);
+// w+x on dir: EACCES otherwise.
+Status CheckEntryWrite(const Caller& caller, const rec::Inode& dir);
+// Drops one link of a non-directory (nlink-1, ctime = now) and stores it; releases it when that was the
+// last link and no handle is open.
+Status DropLink(OpContext& ctx, rec::Inode* inode);
+// Releases an inode with no link and no open handle: its usage leaves the counters, its xattrs go;
+// a regular file goes to the GC queue (its record stays for the layout), anything else is deleted.
+Status ReleaseInode(OpContext& ctx, const rec::Inode& inode);
+// Deletes every xattr of ino.
+Status DeleteXattrs(OpContext& ctx, uint64_t ino);
+// Removes an empty directory's inode (and its xattrs) and its usage. REQUIRES: no entries.
+Status DeleteDirInode(OpContext& ctx, const rec::Inode& dir);
+
+}  // namespace weft::meta::ops

@@ -1,0 +1,38 @@
+// Unlink: removes a non-directory's name (EISDIR for directories). The inode stays while it has other
+// links or open handles; the last of both sends a regular file to the GC queue.
+#include <sys/stat.h>
+
+#include "server/meta/keys.h"
+#include "server/meta/names.h"
+#include "server/meta/ops/inode_util.h"
+#include "server/meta/ops/ops.h"
+#include "server/meta/perm.h"
+
+namespace weft::meta::ops {
+
+Status Unlink(OpContext& ctx, const UnlinkRequest& req, UnlinkResponse* resp) {
+  RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
+  RETURN_IF_ERROR(CheckEntryName(req.name()));
+  RETURN_IF_ERROR(ctx.CheckWritable());
+  auto parent = ctx.GetDir(req.parent());
+  if (!parent.ok()) return parent.status();
+  RETURN_IF_ERROR(CheckAccess(req.caller(), parent->attr(), kMayExec));
+  auto d = ctx.FindDentry(req.parent(), req.name());
+  if (!d.ok()) return d.status();
+  if (!d->has_value()) return Err(ENOENT, "no entry '{}' in directory {}", req.name(), req.parent());
+  auto victim = ctx.GetInode((*d)->ino());
+  if (!victim.ok()) return victim.status();
+  RETURN_IF_ERROR(CheckEntryWrite(req.caller(), *parent));
+  RETURN_IF_ERROR(CheckSticky(req.caller(), parent->attr(), victim->attr()));
+  if (S_ISDIR(victim->attr().mode())) return Err(EISDIR, "'{}' is a directory (use rmdir)", req.name());
+
+  ctx.Delete(keys::Dentry(req.parent(), req.name()));
+  parent->set_entries(parent->entries() > 0 ? parent->entries() - 1 : 0);
+  TouchDir(ctx, &*parent);
+  ctx.PutInode(*parent);
+  RETURN_IF_ERROR(DropLink(ctx, &*victim));
+  *resp->mutable_attr() = victim->attr();
+  return Status::Ok();
+}
+
+}  // namespace weft::meta::ops

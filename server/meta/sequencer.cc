@@ -1,0 +1,137 @@
+#include "server/meta/sequencer.h"
+
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "server/meta/keys.h"
+
+namespace weft::meta {
+
+Sequencer::Sequencer(KvStore* kv, const MetaEnv& env) : kv_(kv), env_(env) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+Sequencer::~Sequencer() { Stop(); }
+
+void Sequencer::Submit(PendingOp op) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(op));
+      cv_.notify_one();
+      return;
+    }
+  }
+  op.done(Err(ESHUTDOWN, "metadata service is shutting down"));
+}
+
+Status Sequencer::Run(std::function<Status(OpContext&)> body) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  PendingOp op;
+  op.body = std::move(body);
+  op.done = [&promise](const Status& s) { promise.set_value(s); };
+  Submit(std::move(op));
+  return future.get();
+}
+
+void Sequencer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+SequencerStats Sequencer::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Sequencer::Loop() {
+  for (;;) {
+    std::deque<PendingOp> group;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      size_t n = std::min<size_t>(queue_.size(), std::max<uint32_t>(1, env_.options->max_group_ops));
+      for (size_t i = 0; i < n; ++i) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunGroup(group);
+  }
+}
+
+int64_t Sequencer::NextTimestamp() {
+  last_ns_ = std::max(NowUnixNs(), last_ns_ + 1);
+  return last_ns_;
+}
+
+Status Sequencer::RunOne(KvBatch& batch, PendingOp& op, std::vector<std::function<void()>>* hooks) {
+  const bool dedupe = op.session_id != 0 && op.request_id != 0;
+  std::string reply_key;
+  if (dedupe) {
+    reply_key = keys::Reply(op.session_id, op.request_id);
+    auto prior = batch.Get(reply_key);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value()) {
+      rec::Reply r;
+      if (!r.ParseFromString(**prior)) return Err(EIO, "corrupt reply record");
+      if (op.reply && !op.reply->ParseFromString(r.body())) return Err(EIO, "corrupt recorded reply body");
+      std::lock_guard lock(mu_);
+      ++stats_.deduplicated;
+      return Status(r.err(), r.message());
+    }
+  }
+  OpContext ctx(&batch, env_, NextTimestamp());
+  batch.SetSavePoint();
+  Status s = op.body(ctx);
+  if (s.ok()) s = ctx.Flush();
+  if (s.ok()) {
+    batch.PopSavePoint();
+    for (auto& h : ctx.commit_hooks()) hooks->push_back(std::move(h));
+  } else {
+    batch.RollbackToSavePoint();
+  }
+  // A reply is remembered only while its session exists: ESTALE means there is none to bound it.
+  if (dedupe && s.err() != ESTALE && s.err() != EIO) {
+    rec::Reply r;
+    r.set_err(s.err());
+    r.set_message(s.message());
+    if (s.ok() && op.reply) r.set_body(op.reply->SerializeAsString());
+    batch.Put(reply_key, r.SerializeAsString());
+    uint64_t window = std::max<uint32_t>(1, env_.options->dedupe_window);
+    if (op.request_id > window) batch.Delete(keys::Reply(op.session_id, op.request_id - window));
+  }
+  return s;
+}
+
+void Sequencer::RunGroup(std::deque<PendingOp>& group) {
+  auto batch = kv_->NewBatch();
+  std::vector<Status> results;
+  std::vector<std::function<void()>> hooks;
+  results.reserve(group.size());
+  for (auto& op : group) results.push_back(RunOne(*batch, op, &hooks));
+  Status commit = kv_->Commit(*batch, env_.options->sync);
+  if (!commit.ok()) {
+    spdlog::error("sequencer: group commit of {} ops failed: {}", group.size(), commit.ToString());
+    for (auto& op : group) op.done(commit.Annotate("metadata commit"));
+    return;
+  }
+  for (auto& h : hooks) h();
+  {
+    std::lock_guard lock(mu_);
+    stats_.ops += group.size();
+    ++stats_.groups;
+  }
+  for (size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
+}
+
+}  // namespace weft::meta

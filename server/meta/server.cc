@@ -1,0 +1,56 @@
+#include "server/meta/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/grpc_util.h"
+#include "common/net.h"
+#include "common/signals.h"
+#include "server/meta/core.h"
+#include "server/meta/kv.h"
+#include "server/meta/service/admin_service.h"
+#include "server/meta/service/meta_service.h"
+
+namespace weft::meta {
+
+int RunServer(const ServerOptions& opt) {
+  auto kv = OpenRocksKv({.path = opt.data});
+  if (!kv.ok()) {
+    spdlog::critical("cannot open {}: {}", opt.data, kv.status().ToString());
+    return 1;
+  }
+  auto cluster = ClusterManager::Open(kv->get(), opt.cluster);
+  if (!cluster.ok()) {
+    spdlog::critical("cannot load cluster state: {}", cluster.status().ToString());
+    return 1;
+  }
+  auto core = MetaCore::Open(kv->get(), cluster->get(), opt.meta);
+  if (!core.ok()) {
+    spdlog::critical("cannot load metadata: {}", core.status().ToString());
+    return 1;
+  }
+  MetaService meta(core->get(), cluster->get(), opt.version);
+  AdminService admin(core->get(), cluster->get(), opt.version);
+  auto started = StartGrpcServer(opt.listen, {&meta, &admin, (*cluster)->service()});
+  if (!started.ok()) {
+    spdlog::critical("cannot start: {}", started.status().ToString());
+    return 1;
+  }
+  auto hp = ParseHostPort(opt.listen);
+  std::string bound = fmt::format("{}:{}", hp.ok() ? hp->host : "127.0.0.1", started->port);
+  spdlog::info("serving gRPC on {} (data {}, session TTL {} ms)", bound, opt.data, opt.meta.session_ttl_ms);
+  if (!opt.ready_file.empty()) {
+    if (auto s = WriteFileAtomic(opt.ready_file, "grpc=" + bound + "\n"); !s.ok()) {
+      spdlog::critical("ready file: {}", s.ToString());
+      return 1;
+    }
+  }
+  int sig = WaitForShutdownSignal();
+  spdlog::info("signal {}: shutting down", sig);
+  // In-flight calls finish (the sequencer still runs) before the core stops.
+  started->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  (*core)->Stop();
+  (*cluster)->Stop();
+  return 0;
+}
+
+}  // namespace weft::meta

@@ -1,0 +1,27 @@
+// The weft-meta server: opens the RocksDB store, the cluster manager and the metadata core, serves
+// Meta, Admin and Cluster over gRPC, writes the ready file, and on SIGINT/SIGTERM drains and stops.
+//
+// Thread-safety: RunServer is called once from main.
+#pragma once
+
+#include <string>
+
+#include "server/meta/cluster/cluster_manager.h"
+#include "server/meta/meta_options.h"
+
+namespace weft::meta {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:7400";  // gRPC address; port 0 picks a free one
+  std::string data = "./weft-meta-data";  // RocksDB directory
+  std::string ready_file;                 // written with "grpc=HOST:PORT" once serving ("" = none)
+  std::string version = "dev";            // reported by Health and ClusterStatus
+  ClusterOptions cluster;
+  MetaOptions meta;
+};
+
+// Serves until a shutdown signal. REQUIRES: BlockShutdownSignals() was called before any thread
+// started. Returns the process exit code.
+int RunServer(const ServerOptions& options);
+
+}  // namespace weft::meta

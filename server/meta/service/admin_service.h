@@ -1,0 +1,47 @@
+// The weft.Admin gRPC service: tenants, volumes and classes through the core (mutations sequenced,
+// reads inline), cluster status from the cluster manager plus the core's counts. One line per method.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <string>
+
+#include "server/meta/core.h"
+#include "weft/admin.grpc.pb.h"
+
+namespace weft::meta {
+
+class ClusterManager;
+
+class AdminService final : public Admin::CallbackService {
+ public:
+  // core and cluster (may be null) are not owned.
+  AdminService(MetaCore* core, ClusterManager* cluster, std::string version);
+
+  using Ctx = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
+  Reactor* CreateTenant(Ctx* c, const CreateTenantRequest* q, Tenant* r) override;
+  Reactor* GetTenant(Ctx* c, const TenantRequest* q, Tenant* r) override;
+  Reactor* ListTenants(Ctx* c, const ListTenantsRequest* q, ListTenantsResponse* r) override;
+  Reactor* SetTenantQuota(Ctx* c, const SetTenantQuotaRequest* q, Tenant* r) override;
+  Reactor* DeleteTenant(Ctx* c, const TenantRequest* q, DeleteResponse* r) override;
+  Reactor* CreateVolume(Ctx* c, const CreateVolumeRequest* q, Volume* r) override;
+  Reactor* GetVolume(Ctx* c, const VolumeRequest* q, Volume* r) override;
+  Reactor* ListVolumes(Ctx* c, const ListVolumesRequest* q, ListVolumesResponse* r) override;
+  Reactor* ResizeVolume(Ctx* c, const ResizeVolumeRequest* q, Volume* r) override;
+  Reactor* SetVolumeReadOnly(Ctx* c, const SetReadOnlyRequest* q, Volume* r) override;
+  Reactor* DeleteVolume(Ctx* c, const VolumeRequest* q, DeleteResponse* r) override;
+  Reactor* ListClasses(Ctx* c, const ListClassesRequest* q, ListClassesResponse* r) override;
+  Reactor* GetClass(Ctx* c, const ClassRequest* q, VolumeClass* r) override;
+  Reactor* ClusterStatus(Ctx* c, const ClusterStatusRequest* q, ClusterStatusResponse* r) override;
+  Reactor* GetServer(Ctx* c, const ServerRequest* q, ServerResponse* r) override;
+
+ private:
+  MetaCore* const core_;
+  ClusterManager* const cluster_;
+  const std::string version_;
+  const int64_t start_ms_;
+};
+
+}  // namespace weft::meta
