@@ -1,0 +1,48 @@
+#include "server/chunk/chain_table.h"
+
+#include <algorithm>
+
+namespace weft::chunk {
+
+bool ChainTableCache::Update(const ChainTable& table, bool force) {
+  auto next = std::make_shared<Snapshot>();
+  next->version = table.version();
+  std::unordered_map<uint64_t, std::string> addr;
+  for (const auto& s : table.servers()) addr[s.id()] = s.address();
+  for (const auto& c : table.chains()) {
+    ChainView v;
+    v.id = c.id();
+    v.version = c.version();
+    for (uint64_t id : c.servers()) {
+      v.servers.push_back(id);
+      auto it = addr.find(id);
+      v.addresses.push_back(it == addr.end() ? "" : it->second);
+    }
+    next->chains[v.id] = std::move(v);
+  }
+  std::lock_guard lock(mu_);
+  if (!force && snap_->version >= next->version) return false;
+  snap_ = std::move(next);
+  return true;
+}
+
+uint64_t ChainTableCache::version() const {
+  std::lock_guard lock(mu_);
+  return snap_->version;
+}
+
+std::optional<ChainView> ChainTableCache::Find(uint32_t chain_id) const {
+  std::shared_ptr<const Snapshot> snap;
+  {
+    std::lock_guard lock(mu_);
+    snap = snap_;
+  }
+  auto it = snap->chains.find(chain_id);
+  if (it == snap->chains.end()) return std::nullopt;
+  ChainView v = it->second;
+  auto pos = std::find(v.servers.begin(), v.servers.end(), self_.load());
+  v.position = pos == v.servers.end() ? -1 : static_cast<int>(pos - v.servers.begin());
+  return v;
+}
+
+}  // namespace weft::chunk

@@ -1,0 +1,41 @@
+// weft-chunk's flags: one per ServerOptions field that deployments tune.
+#include <CLI/CLI.hpp>
+
+#include "server/chunk/server.h"
+
+namespace weft::chunk {
+
+void AddServerFlags(CLI::App& app, ServerOptions* o) {
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--listen", o->listen, "data-plane listen address (port 0 picks one)")->capture_default_str();
+  app.add_option("--control-listen", o->control_listen, "gRPC listen address (port 0 picks one)")
+      ->capture_default_str();
+  app.add_option("--advertise-host", o->advertise_host, "host name clients reach this server by (default: listen's)");
+  app.add_option("--meta", o->meta, "weft-meta address")->capture_default_str();
+  app.add_option("--data", o->data_dirs, "data directory (repeat for several disks; the first holds metadata)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--failure-domain", o->failure_domain, "rack or host group; chains spread across these");
+  app.add_option("--ready-file", o->ready_file, "write the bound addresses here once serving");
+  app.add_option("--durability", o->durability, "sync: fdatasync data and sync metadata before acknowledging; none")
+      ->check(CLI::IsMember({"sync", "none"}))
+      ->capture_default_str();
+  app.add_option("--io-backend", o->io_backend, "uring or threads (pread/pwrite)")
+      ->check(CLI::IsMember({"uring", "threads"}))
+      ->capture_default_str();
+  app.add_option("--fd-cache", o->fd_cache, "open chunk files kept")->capture_default_str();
+  app.add_option("--direct-io", o->direct_io, "open chunk files with O_DIRECT")->capture_default_str();
+  app.add_option("--io-buffers", o->buffers.buffers, "registered I/O buffers")->capture_default_str();
+  app.add_option("--max-requests-per-connection", o->data.max_requests, "requests in flight per connection")
+      ->capture_default_str();
+  app.add_option_function<uint64_t>(
+      "--client-inflight-mb", [o](uint64_t mb) { o->data.client_bytes = mb << 20; },
+      "client request bytes in flight, whole server, in MiB (default 1024)");
+  app.add_option_function<int>(
+      "--forward-timeout-ms", [o](int ms) { o->service.forward_timeout = std::chrono::milliseconds(ms); },
+      "wait this long for the rest of the chain (default 10000)");
+  app.add_option("--shutdown-grace-ms", o->shutdown_grace_ms, "wait for running requests on SIGTERM")
+      ->capture_default_str();
+  AddLogFlags(app, &o->log);
+}
+
+}  // namespace weft::chunk

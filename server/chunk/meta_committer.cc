@@ -1,0 +1,94 @@
+#include "server/chunk/meta_committer.h"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/chunk/async_sync.h"
+
+namespace weft::chunk {
+
+MetaCommitter::MetaCommitter(MetaStore* store, boost::asio::any_io_executor loop, bool sync)
+    : store_(store), loop_(std::move(loop)), sync_(sync), thread_([this] { Run(); }) {}
+
+MetaCommitter::~MetaCommitter() { Stop(); }
+
+void MetaCommitter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+StatusOr<std::optional<ChunkMeta>> MetaCommitter::Get(const ChunkKey& key) {
+  auto it = overlay_.find(key);
+  if (it != overlay_.end()) return it->second.meta;
+  return store_->Get(key);
+}
+
+StatusOr<std::vector<ChunkKey>> MetaCommitter::List(uint64_t ino, uint32_t from_index) {
+  auto stored = store_->List(ino, from_index);
+  if (!stored.ok()) return stored.status();
+  std::map<ChunkKey, bool> keys;
+  for (const auto& k : *stored) keys[k] = true;
+  for (auto it = overlay_.lower_bound({ino, from_index}); it != overlay_.end() && it->first.ino == ino; ++it) {
+    keys[it->first] = it->second.meta.has_value();
+  }
+  std::vector<ChunkKey> out;
+  for (const auto& [k, present] : keys) {
+    if (present) out.push_back(k);
+  }
+  return out;
+}
+
+boost::asio::awaitable<Status> MetaCommitter::Put(const ChunkKey& key, std::optional<ChunkMeta> meta) {
+  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Status)>(
+      [this, key, meta = std::move(meta)](auto handler) mutable { Enqueue(key, std::move(meta), Done(std::move(handler))); },
+      boost::asio::use_awaitable);
+}
+
+void MetaCommitter::PutLazy(const ChunkKey& key, std::optional<ChunkMeta> meta) {
+  Enqueue(key, std::move(meta), Done());
+}
+
+void MetaCommitter::Enqueue(const ChunkKey& key, std::optional<ChunkMeta> meta, Done done) {
+  uint64_t seq = next_seq_++;
+  overlay_[key] = Overlay{seq, meta};
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(Pending{seq, MetaMutation{key, std::move(meta)}, std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+void MetaCommitter::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping with nothing left
+    std::vector<Pending> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    std::vector<MetaMutation> mutations;
+    mutations.reserve(batch.size());
+    for (const auto& p : batch) mutations.push_back(p.mutation);
+    Status s = store_->Apply(mutations, sync_);
+    if (!s.ok()) spdlog::error("chunk metadata batch of {} updates failed: {}", batch.size(), s.ToString());
+    boost::asio::post(loop_, [this, batch = std::move(batch), s]() mutable { Finish(std::move(batch), s); });
+    lock.lock();
+  }
+}
+
+void MetaCommitter::Finish(std::vector<Pending> batch, const Status& s) {
+  ++batches_;
+  for (auto& p : batch) {
+    auto it = overlay_.find(p.mutation.key);
+    if (it != overlay_.end() && it->second.seq == p.seq) overlay_.erase(it);
+    if (p.done) std::move(p.done).Resume(s);
+  }
+}
+
+}  // namespace weft::chunk

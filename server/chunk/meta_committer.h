@@ -1,0 +1,81 @@
+// Group commit of chunk metadata. Coroutines on the event loop queue record updates; one commit thread
+// takes everything queued, writes it as one (synced) batch to the MetaStore, and resumes the waiting
+// coroutines. The loop never blocks on a synced RocksDB write, and one sync covers many updates.
+//
+// Updates are visible to Get/List on the loop as soon as they are queued (an in-memory overlay holds
+// them until the batch that carries them is written). Put waits until the update is durable; PutLazy
+// does not wait (commit marks: losing one in a crash only makes a chunk look dirty). A failed batch drops
+// its updates from the overlay, so Get returns the last durable record again, and fails its waiters.
+//
+// Thread-safety: Get, List, Put and PutLazy are loop-confined (the executor given at construction).
+// Stop may be called from any thread once the loop no longer queues updates.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "server/chunk/async_sync.h"
+#include "server/chunk/meta_store.h"
+
+namespace weft::chunk {
+
+class MetaCommitter {
+ public:
+  // store is not owned and must outlive the committer. sync = durable batches (fsync of the WAL).
+  MetaCommitter(MetaStore* store, boost::asio::any_io_executor loop, bool sync);
+  ~MetaCommitter();
+  MetaCommitter(const MetaCommitter&) = delete;
+  MetaCommitter& operator=(const MetaCommitter&) = delete;
+
+  StatusOr<std::optional<ChunkMeta>> Get(const ChunkKey& key);
+  StatusOr<std::vector<ChunkKey>> List(uint64_t ino, uint32_t from_index);
+  // meta == nullopt deletes the record. Completes when the batch holding the update is durable.
+  boost::asio::awaitable<Status> Put(const ChunkKey& key, std::optional<ChunkMeta> meta);
+  void PutLazy(const ChunkKey& key, std::optional<ChunkMeta> meta);
+
+  // Writes what is queued and stops the commit thread. Idempotent.
+  void Stop();
+
+  uint64_t batches() const { return batches_; }  // batches written (loop thread)
+
+ private:
+  using Done = Resumer<void(Status)>;
+  struct Pending {
+    uint64_t seq;
+    MetaMutation mutation;
+    Done done;  // empty for lazy updates
+  };
+  void Enqueue(const ChunkKey& key, std::optional<ChunkMeta> meta, Done done);
+  void Run();
+  void Finish(std::vector<Pending> batch, const Status& s);
+
+  MetaStore* const store_;
+  const boost::asio::any_io_executor loop_;
+  const bool sync_;
+
+  // Loop-confined.
+  struct Overlay {
+    uint64_t seq;
+    std::optional<ChunkMeta> meta;
+  };
+  std::map<ChunkKey, Overlay> overlay_;
+  uint64_t next_seq_ = 1;
+  uint64_t batches_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Pending> queue_;  // guarded by mu_
+  bool stop_ = false;           // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace weft::chunk

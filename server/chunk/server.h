@@ -1,0 +1,47 @@
+// weft-chunk's process: options (every field documented with its default), their flags, and the server
+// that wires the chunk store, the data plane, the control plane and cluster membership together.
+//
+// Thread-safety: RunServer is called once, from main, after BlockShutdownSignals().
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "server/chunk/buffer_pool.h"
+#include "server/chunk/data_server.h"
+#include "server/chunk/service.h"
+
+namespace CLI {
+class App;
+}
+
+namespace weft::chunk {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:7500";          // data-plane address; port 0 picks one; default :7500
+  std::string control_listen = "127.0.0.1:7501";  // gRPC ChunkControl address; default :7501
+  std::string advertise_host;                     // host clients use to reach this server; default: listen's
+  std::string meta = "127.0.0.1:7400";            // weft-meta; default :7400
+  std::vector<std::string> data_dirs;             // REQUIRED: one per disk; the first also holds metadata
+  std::string failure_domain;                     // rack or host group; default ""
+  std::string ready_file;                         // "control=HOST:PORT\ndata=HOST:PORT\n" once serving
+  std::string durability = "sync";               // sync (fdatasync + synced metadata) | none; default sync
+  std::string io_backend = "uring";               // uring | threads; default uring (threads if refused)
+  size_t fd_cache = 1024;                         // open chunk files kept; default 1024
+  bool direct_io = true;                          // O_DIRECT chunk files; default true
+  BufferPoolOptions buffers;                      // default 16 x (4 MiB + 8 KiB), registered with the ring
+  DataServerOptions data;                         // default 64 requests / 64 MiB per connection
+  ServiceOptions service;                         // default 10 s forward timeout, 16 MiB chunks
+  int shutdown_grace_ms = 5000;                   // wait for running requests on SIGTERM; default 5 s
+  LogOptions log;
+};
+
+// Registers every flag on app (the test fixture passes --listen, --control-listen, --meta, --data,
+// --failure-domain, --ready-file, --log-level; single-valued flags keep the last value given).
+void AddServerFlags(CLI::App& app, ServerOptions* opts);
+
+// Runs until SIGTERM/SIGINT, then shuts down gracefully. Returns the process exit code.
+int RunServer(const ServerOptions& opts);
+
+}  // namespace weft::chunk

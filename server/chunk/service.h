@@ -1,0 +1,104 @@
+// The data-plane request handler of weft-chunk: writes, reads, truncates and removes of chunks, with
+// chain replication (CRAQ-style, docs/data-protocol.md) and end-to-end CRC32C. One operation per file:
+// op_write.cc, op_read.cc, op_truncate.cc, op_remove.cc; chain checks in chain_check.cc; repair of bad
+// blocks and whole-chunk sync from a replica in repair.cc.
+//
+// Thread-safety: loop-confined, except stats() (atomics) and the members documented otherwise.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "server/chunk/async_sync.h"
+#include "server/chunk/chain_table.h"
+#include "server/chunk/chunk_locks.h"
+#include "server/chunk/chunk_store.h"
+#include "server/chunk/data_conn.h"
+#include "server/chunk/data_server.h"
+#include "server/chunk/validate.h"
+
+namespace weft::chunk {
+
+struct ServiceOptions {
+  RequestLimits limits;                                // default 16 MiB chunks, 15 hops
+  std::chrono::milliseconds forward_timeout{10000};    // wait for the rest of the chain; default 10 s
+  std::chrono::milliseconds peer_read_timeout{5000};   // repair and sync reads from replicas; default 5 s
+  std::chrono::milliseconds refresh_wait{2000};        // wait for a newer chain table; default 2 s
+};
+
+struct ServiceStats {
+  std::atomic<uint64_t> writes{0}, reads{0}, truncates{0}, removes{0};
+  std::atomic<uint64_t> checksum_errors{0};  // stored blocks that failed their CRC on read
+  std::atomic<uint64_t> repairs{0};          // blocks rewritten from a replica's good copy
+  std::atomic<uint64_t> transit_errors{0};   // payloads that failed their CRC on receipt
+  std::atomic<uint64_t> syncs{0};            // whole chunks copied from the predecessor
+  std::atomic<uint64_t> stale{0};            // requests answered ESTALE
+};
+
+class ChunkService final : public RequestHandler {
+ public:
+  // Collaborators are not owned and must outlive the service. request_refresh asks the membership
+  // thread for a fresh chain table (thread-safe, non-blocking).
+  ChunkService(const ServiceOptions& options, ChunkStore* store, ChainTableCache* chains, PeerPool* peers,
+               std::function<void()> request_refresh);
+
+  asio::awaitable<Response> Handle(Request req) override;
+
+  // A newer chain table was installed: wake requests waiting for it. Loop thread.
+  void OnTableChanged() { table_changed_.NotifyAll(); }
+  // Removes this server's chunks of ino with index >= from_index (garbage collection from weft-meta;
+  // no chain involved). Returns how many were removed.
+  asio::awaitable<StatusOr<uint64_t>> RemoveLocal(uint64_t ino, uint32_t from_index);
+
+  const ServiceStats& stats() const { return stats_; }
+
+ private:
+  asio::awaitable<Response> HandleWrite(Request& r);
+  asio::awaitable<Response> HandleRead(Request& r);
+  asio::awaitable<Response> HandleTruncate(Request& r);
+  asio::awaitable<Response> HandleRemove(Request& r);
+
+  // The chain of ref as this server sees it, after refreshing the table when ref is newer. ESTALE when
+  // ref is older than the server's chain or the server is not in the chain; EAGAIN when the server's
+  // table stays behind ref.
+  asio::awaitable<StatusOr<ChainView>> ResolveChain(const ChainRef& ref);
+  // ESTALE when the chain moved on since view was resolved (checked again under the update lock).
+  Status CheckChainCurrent(const ChainView& view) const;
+  Response Fail(const Status& s, uint32_t chain_id);
+
+  // Fetches blocks `bad` of key from the other replicas (a copy at meta.version whose blocks match
+  // meta's CRCs), rewrites them locally and, when rr is given, patches the read result. EIO when no
+  // replica has a good copy.
+  asio::awaitable<Status> RepairBlocks(const ChainView& view, const ChunkKey& key, const ChunkMeta& meta,
+                                       const std::vector<uint32_t>& bad, ReadResult* rr);
+  // Reads the blocks an update would read-merge and repairs the bad ones. REQUIRES the data lock.
+  asio::awaitable<Status> RepairEdges(const ChainView& view, const ChunkKey& key, const ChunkMeta& meta,
+                                      uint64_t start, uint64_t end);
+  // Copies the whole chunk from the predecessor in the chain, which holds it at version v.version
+  // (it applied the update and holds the chunk's update lock while it waits for this server).
+  asio::awaitable<StatusOr<ChunkMeta>> SyncFromPredecessor(const ChainView& view, const ChunkKey& key,
+                                                           const std::optional<ChunkMeta>& old,
+                                                           const UpdateVersion& v);
+  // Removes one local chunk under its locks.
+  asio::awaitable<Status> RemoveOne(const ChunkKey& key);
+
+  const ServiceOptions options_;
+  ChunkStore* const store_;
+  ChainTableCache* const chains_;
+  PeerPool* const peers_;
+  const std::function<void()> request_refresh_;
+  ChunkLockTable locks_;
+  AsyncNotifier table_changed_;
+  ServiceStats stats_;
+};
+
+// Fills reply.crcs with the CRC32C of each 4 KiB piece of payload (len bytes).
+void SetReplyCrcs(DataReply* reply, const char* payload, size_t len);
+
+}  // namespace weft::chunk
