@@ -1,0 +1,105 @@
+# Sourced by bench/compare: the jobs run on each system, and their figures appended to $results as
+# "run<TAB>system<TAB>metric<TAB>value" (value "fail" when the job failed; the reason goes to $failures).
+
+job_timeout=$((600 + 4 * runtime))
+declare -A dead=()  # system -> why it is no longer measured
+
+# run_bg LOG CMD...: runs CMD under a timeout, in the background so that a signal to this script is
+# handled at once (cleanup stops $job_pid); returns CMD's exit code (124 on timeout).
+job_pid=""
+run_bg() {
+  local log=$1 rc=0
+  shift
+  timeout -k 10 "$job_timeout" "$@" >"$log" 2>&1 </dev/null &
+  job_pid=$!
+  wait "$job_pid" || rc=$?
+  job_pid=""
+  return $rc
+}
+
+system_alive() {
+  case "$1" in
+    weft) weft_alive ;;
+    moosefs) mfs_alive ;;
+    *) return 0 ;;
+  esac
+}
+
+system_logs() {
+  case "$1" in
+    weft) weft_logs_tail ;;
+    moosefs) mfs_logs_tail ;;
+  esac
+}
+
+# record_fail RUN SYS JOB LOG METRIC...: marks the metrics failed and keeps the evidence.
+record_fail() {
+  local run=$1 sys=$2 job=$3 log=$4 m
+  shift 4
+  for m in "$@"; do printf '%s\t%s\t%s\tfail\n' "$run" "$sys" "$m" >>"$results"; done
+  {
+    echo "=== run $run, $sys, $job failed"
+    [ -s "$log" ] && { echo "--- job output (last 20 lines)"; tail -20 "$log"; }
+    system_logs "$sys"
+  } >>"$failures"
+  say "run $run: $sys $job FAILED (see the report's failures section)"
+  if ! system_alive "$sys"; then
+    dead[$sys]="a process died or the mount vanished during run $run, $job"
+    say "$sys: ${dead[$sys]}; its remaining jobs are skipped"
+  fi
+}
+
+# run_fio RUN SYS DIR PREFIX NAME: runs bench/fio/NAME.fio on DIR; prints the job's figures.
+run_fio() {
+  local run=$1 sys=$2 dir=$3 prefix=$4 name=$5 rc=0
+  local json=$raw/$run-$sys-$name.json log=$raw/$run-$sys-$name.log
+  DIR=$dir SIZE=$size RUNTIME=$runtime run_bg "$log" $prefix \
+    fio --output-format=json --output="$json" "$here/fio/$name.fio" || rc=$?
+  if [ $rc = 0 ] && python3 "$here/compare.d/report.py" fio "$name" "$json" >"$raw/$run-$sys-$name.tsv" 2>>"$log"; then
+    sed "s/^/$run\t$sys\t/" "$raw/$run-$sys-$name.tsv" >>"$results"
+    return 0
+  fi
+  [ $rc = 124 ] && { echo "timed out after ${job_timeout}s" >>"$log"; dead[$sys]="$name hung in run $run"; }
+  echo "exit code $rc" >>"$log"
+  case "$name" in
+    seq-write) record_fail "$run" "$sys" "$name" "$log" seq_write_mibs ;;
+    seq-read) record_fail "$run" "$sys" "$name" "$log" seq_read_mibs ;;
+    randread-4k) record_fail "$run" "$sys" "$name" "$log" randread_iops ;;
+    mixed-70-30) record_fail "$run" "$sys" "$name" "$log" mixed_iops ;;
+  esac
+  return 1
+}
+
+run_meta() {
+  local run=$1 sys=$2 dir=$3 prefix=$4 rc=0
+  local json=$raw/$run-$sys-meta.json log=$raw/$run-$sys-meta.log
+  run_bg "$log" $prefix "$bench_bin" meta --via mount --dir "$dir" --clients "1,$meta_clients" \
+    --dirs "$meta_dirs" --files "$meta_files" --drop-caches --label "$sys" --json "$json" || rc=$?
+  if [ $rc = 0 ] && python3 "$here/compare.d/report.py" meta "$json" >"$raw/$run-$sys-meta.tsv" 2>>"$log"; then
+    sed "s/^/$run\t$sys\t/" "$raw/$run-$sys-meta.tsv" >>"$results"
+    return 0
+  fi
+  [ $rc = 124 ] && { echo "timed out after ${job_timeout}s" >>"$log"; dead[$sys]="meta hung in run $run"; }
+  echo "exit code $rc" >>"$log"
+  record_fail "$run" "$sys" meta "$log" meta_c1_create meta_c1_stat meta_c1_unlink
+}
+
+# run_jobs RUN SYS DIR PREFIX
+run_jobs() {
+  local run=$1 sys=$2 dir=$3 prefix=$4 job
+  for job in seq-write seq-read randread mixed meta; do
+    has_job "$job" || continue
+    if [ -n "${dead[$sys]:-}" ]; then
+      say "run $run: $sys $job skipped (${dead[$sys]})"
+      continue
+    fi
+    case "$job" in
+      seq-write) rm -f "$dir/fio-seq.dat"; run_fio "$run" "$sys" "$dir" "$prefix" seq-write || true ;;
+      seq-read) drop_caches; run_fio "$run" "$sys" "$dir" "$prefix" seq-read || true ;;
+      randread) drop_caches; run_fio "$run" "$sys" "$dir" "$prefix" randread-4k || true ;;
+      mixed) drop_caches; run_fio "$run" "$sys" "$dir" "$prefix" mixed-70-30 || true ;;
+      meta) run_meta "$run" "$sys" "$dir" "$prefix" || true ;;
+    esac
+  done
+  [ -n "${dead[$sys]:-}" ] || rm -f "$dir/fio-seq.dat"
+}

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""bench/compare's figures: extracts them from fio and weft-bench JSON, and writes the report.
+
+  report.py fio NAME FILE      prints "metric<TAB>value" lines for one fio job's JSON output
+  report.py meta FILE          the same for `weft-bench meta --json` output
+  report.py report --results TSV --rss TSV --failures TXT --json OUT --md OUT ...
+                               medians over runs, ratios weft/local and weft/MooseFS, peak RSS;
+                               prints the Markdown table and writes the .md and .json files
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+MIB = 1024.0 * 1024.0
+
+# (label, metric, unit, {baseline: minimum ratio weft/baseline} from issue 9's targets)
+ROWS = [
+    ("seq write 1 MiB, end_fsync", "seq_write_mibs", "MiB/s", {"local": 0.5, "moosefs": 2.0}),
+    ("seq read 1 MiB, cold", "seq_read_mibs", "MiB/s", {"local": 0.6, "moosefs": 1.5}),
+    ("rand read 4 KiB, 4 jobs", "randread_iops", "IOPS", {"moosefs": 2.0}),
+    ("mixed 70/30 4 KiB, 4 jobs", "mixed_iops", "IOPS", {}),
+    ("meta create, 1 client", "meta_c1_create", "ops/s", {"moosefs": 2.0}),
+    ("meta stat (cold), 1 client", "meta_c1_stat", "ops/s", {"moosefs": 2.0}),
+    ("meta readdir (cold), 1 client", "meta_c1_readdir", "entries/s", {}),
+    ("meta rename, 1 client", "meta_c1_rename", "ops/s", {}),
+    ("meta unlink, 1 client", "meta_c1_unlink", "ops/s", {"moosefs": 2.0}),
+]
+META_N_PHASES = [("create", "ops/s"), ("stat", "ops/s"), ("rename", "ops/s"), ("unlink", "ops/s")]
+SYSTEM_NAMES = {"local": "local", "weft": "weft", "moosefs": "MooseFS"}
+
+
+def fio_metrics(name, path):
+    with open(path) as f:
+        text = f.read()
+    # fio may print warnings before the JSON object.
+    data = json.loads(text[text.index("{"):])
+    job = data["jobs"][0]
+    if job.get("error", 0):
+        raise SystemExit(f"fio job {name} reported error {job['error']}")
+    rd, wr = job["read"], job["write"]
+    out = {}
+    if name == "seq-write":
+        out["seq_write_mibs"] = wr["bw_bytes"] / MIB
+    elif name == "seq-read":
+        out["seq_read_mibs"] = rd["bw_bytes"] / MIB
+    elif name == "randread-4k":
+        out["randread_iops"] = rd["iops"]
+        pct = rd.get("clat_ns", {}).get("percentile", {})
+        if "99.000000" in pct:
+            out["randread_p99_us"] = pct["99.000000"] / 1000.0
+    elif name == "mixed-70-30":
+        out["mixed_iops"] = rd["iops"] + wr["iops"]
+        out["mixed_read_iops"] = rd["iops"]
+        out["mixed_write_iops"] = wr["iops"]
+    else:
+        raise SystemExit(f"unknown fio job {name}")
+    for k, v in out.items():
+        print(f"{k}\t{v:.3f}")
+
+
+def meta_metrics(path):
+    with open(path) as f:
+        data = json.load(f)
+    for r in data["results"]:
+        print(f"meta_c{r['clients']}_{r['phase']}\t{r['value']:.3f}")
+        if r["phase"] in ("create", "stat", "unlink"):
+            print(f"meta_c{r['clients']}_{r['phase']}_p99_us\t{r['lat_p99_us']:.1f}")
+
+
+def load_results(path):
+    runs = {}  # metric -> system -> [value or None]
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 4:
+                continue
+            _, system, metric, value = parts
+            runs.setdefault(metric, {}).setdefault(system, []).append(None if value == "fail" else float(value))
+    return runs
+
+
+def load_rss(path):
+    rss = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 3 and parts[2]:
+                    rss.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+    return rss
+
+
+def fmt_value(v):
+    if v is None:
+        return "-"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.1f}"
+
+
+def cell(values, median):
+    if values is None:
+        return "-"
+    failed = sum(1 for v in values if v is None)
+    if median is None:
+        return "FAIL"
+    s = fmt_value(median)
+    if failed:
+        s += f" ({failed}/{len(values)} runs failed)"
+    return s
+
+
+def ratio_cell(num, den, target):
+    if num is None or den is None or den == 0:
+        return "-", None
+    r = num / den
+    s = f"{r:.2f}x"
+    ok = None
+    if target is not None:
+        ok = r >= target
+        s += f" {'ok' if ok else 'MISS'} (>={target:g})"
+    return s, r
+
+
+def environment(workdir):
+    env = {"kernel": platform.release(), "cpus": os.cpu_count()}
+    try:
+        with open("/proc/meminfo") as f:
+            env["mem_gib"] = round(int(f.readline().split()[1]) / MIB, 1)
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    env["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        df = subprocess.run(["df", "--output=source,fstype", workdir], capture_output=True, text=True).stdout
+        src, fstype = df.strip().splitlines()[-1].split()
+        env["disk"] = f"{src} ({fstype}) under {workdir}"
+    except (OSError, ValueError, IndexError):
+        pass
+    for tool, cmd in (("fio", ["fio", "--version"]), ("moosefs", ["mfsmaster", "-v"])):
+        try:
+            env[tool] = subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            pass
+    return env
+
+
+def report(a):
+    runs = load_results(a.results)
+    rss = load_rss(a.rss)
+    systems = a.systems.split()
+    failures = open(a.failures).read() if os.path.exists(a.failures) else ""
+    medians = {}
+    for metric, per_sys in runs.items():
+        medians[metric] = {}
+        for system, values in per_sys.items():
+            ok = [v for v in values if v is not None]
+            medians[metric][system] = statistics.median(ok) if ok else None
+
+    rows = list(ROWS)
+    many = sorted({int(m.split("_")[1][1:]) for m in runs if m.startswith("meta_c") and not m.startswith("meta_c1_")})
+    for n in many:
+        for phase, unit in META_N_PHASES:
+            rows.append((f"meta {phase}{' (cold)' if phase == 'stat' else ''}, {n} clients", f"meta_c{n}_{phase}", unit, {}))
+
+    cols = ["local", "weft", "moosefs"]
+    head = ["benchmark", "unit"] + [SYSTEM_NAMES[c] for c in cols] + ["weft/local", "weft/MooseFS"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    ratios, verdicts = {}, {}
+    for label, metric, unit, targets in rows:
+        if metric not in runs:
+            continue
+        med = medians.get(metric, {})
+        cells = [cell(runs[metric].get(c), med.get(c)) if c in systems else "not run" for c in cols]
+        rl, rlv = ratio_cell(med.get("weft"), med.get("local"), targets.get("local"))
+        rm, rmv = ratio_cell(med.get("weft"), med.get("moosefs"), targets.get("moosefs"))
+        ratios[metric] = {"weft/local": rlv, "weft/moosefs": rmv}
+        for base, t in targets.items():
+            r = rlv if base == "local" else rmv
+            verdicts[f"{metric} weft/{base} >= {t:g}"] = None if r is None else r >= t
+        lines.append("| " + " | ".join([label, unit] + cells + [rl, rm]) + " |")
+    table = "\n".join(lines)
+
+    mem_lines = []
+    if rss:
+        mem_lines = ["| process | peak RSS (VmHWM) |", "|---|---|"]
+        for system in ("weft", "moosefs"):
+            for proc, kib in rss.get(system, {}).items():
+                mem_lines.append(f"| {proc} | {kib / 1024:.0f} MiB |")
+    mem_table = "\n".join(mem_lines)
+
+    env = environment(a.workdir)
+    date = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    config = (f"size {a.size}, runtime {a.runtime}s per random job, medians of {a.runs} run(s); "
+              f"metadata: weft-bench meta {a.meta}; weft volume class {a.weft_class}, replication 3; "
+              f"MooseFS goal 3, HDD_FSYNC_BEFORE_CLOSE={a.mfs_fsync}")
+    md = [f"# bench/{a.name} — {date}", "",
+          f"Command: `{a.command.strip()}`  ",
+          f"Machine: {env.get('cpus')} CPUs ({env.get('cpu', '?')}), {env.get('mem_gib', '?')} GiB, "
+          f"kernel {env.get('kernel')}; disk {env.get('disk', '?')}; {env.get('fio', 'fio')}; "
+          f"MooseFS {env.get('moosefs', '?')}  ",
+          f"Config: {config}", "", table, ""]
+    if mem_table:
+        md += ["Peak memory over the whole run:", "", mem_table, ""]
+    missed = [k for k, v in verdicts.items() if v is False]
+    if verdicts:
+        md.append(f"Targets (issue 9): {sum(1 for v in verdicts.values() if v)} met, {len(missed)} missed"
+                  + (f", {sum(1 for v in verdicts.values() if v is None)} not measured" if None in verdicts.values() else "")
+                  + ".")
+        md.append("")
+    if failures.strip():
+        md += ["## Failures", "", "```", failures.strip()[-12000:], "```", ""]
+    text = "\n".join(md)
+    print(text)
+    with open(a.md, "w") as f:
+        f.write(text)
+    out = {
+        "name": a.name, "date": date, "command": a.command.strip(), "config": {
+            "size": a.size, "runtime_s": a.runtime, "runs": int(a.runs), "jobs": a.jobs.split(","),
+            "meta": a.meta, "weft_class": a.weft_class, "weft_replication": 3, "moosefs_goal": 3,
+            "moosefs_fsync_before_close": int(a.mfs_fsync)},
+        "environment": env, "systems": systems, "medians": medians, "runs": runs, "ratios": ratios,
+        "targets": verdicts, "peak_rss_kib": rss, "failures": failures,
+    }
+    with open(a.json, "w") as f:
+        json.dump(out, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "fio":
+        return fio_metrics(sys.argv[2], sys.argv[3])
+    if len(sys.argv) >= 2 and sys.argv[1] == "meta":
+        return meta_metrics(sys.argv[2])
+    p = argparse.ArgumentParser()
+    p.add_argument("cmd", choices=["report"])
+    for opt in ("results", "rss", "failures", "json", "md", "name", "command", "size", "runtime", "runs",
+                "jobs", "meta", "weft-class", "mfs-fsync", "workdir", "systems"):
+        p.add_argument("--" + opt, required=True)
+    report(p.parse_args())
+
+
+if __name__ == "__main__":
+    main()
