@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/frame_io.h"
 #include "common/net.h"
 
 namespace weft::client {
@@ -21,14 +22,7 @@ using asio::awaitable;
 using asio::use_awaitable;
 
 namespace {
-
-Status FromEc(const boost::system::error_code& ec, std::string_view what) {
-  int err = ec.category() == boost::system::system_category() ? ec.value() : 0;
-  if (ec == asio::error::eof) err = ECONNRESET;
-  if (err == 0) err = EIO;
-  return Err(err, "{}: {}", what, ec.message());
-}
-
+Status FromEc(const boost::system::error_code& ec, std::string_view what) { return FromAsioError(ec, what); }
 }  // namespace
 
 struct Connection::Pending {
@@ -167,30 +161,11 @@ awaitable<CallResult> Connection::Call(uint8_t type, std::string header, std::sp
 
 awaitable<void> Connection::ReadLoop() {
   auto self = shared_from_this();
-  std::array<uint8_t, kFixedHeaderSize> fixed;
   std::string msg;
-  std::vector<char> scratch;
   while (!broken_) {
-    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(fixed), as_tuple(use_awaitable));
-    if (ec) {
-      Fail(FromEc(ec, "read from " + address_));
-      co_return;
-    }
-    auto h = DecodeFixedHeader(fixed, limits_);
-    if (!h.ok()) {
-      Fail(h.status().Annotate("reply from " + address_));
-      co_return;
-    }
-    msg.resize(h->header_len);
-    if (h->header_len > 0) {
-      auto [mec, mn] = co_await asio::async_read(socket_, asio::buffer(msg), as_tuple(use_awaitable));
-      if (mec) {
-        Fail(FromEc(mec, "read from " + address_));
-        co_return;
-      }
-    }
-    if (Status s = VerifyHeaderCrc(*h, fixed, msg); !s.ok()) {
-      Fail(s.Annotate("reply from " + address_));
+    auto head = co_await ReadFrameHead(socket_, limits_, msg);
+    if (!head.ok()) {
+      Fail(head.status().Annotate("reply from " + address_));
       co_return;
     }
     DataReply reply;
@@ -198,30 +173,24 @@ awaitable<void> Connection::ReadLoop() {
       Fail(Err(EPROTO, "unparsable reply header from {}", address_));
       co_return;
     }
-    auto it = pending_.find(h->request_id);
+    auto it = pending_.find(head->request_id);
     std::shared_ptr<Pending> p = it == pending_.end() ? nullptr : it->second;
-    if (h->payload_len > 0) {
-      boost::system::error_code pec;
-      if (p && h->payload_len <= p->into.size()) {
-        std::tie(pec, n) = co_await asio::async_read(socket_, asio::buffer(p->into.data(), h->payload_len),
-                                                     as_tuple(use_awaitable));
-      } else if (p) {
-        Fail(Err(EPROTO, "reply of {} bytes from {} exceeds the {} bytes asked for", h->payload_len, address_,
-                 p->into.size()));
-        co_return;
-      } else {
-        scratch.resize(h->payload_len);
-        std::tie(pec, n) = co_await asio::async_read(socket_, asio::buffer(scratch), as_tuple(use_awaitable));
-      }
-      if (pec) {
-        Fail(FromEc(pec, "read from " + address_));
-        co_return;
-      }
+    Status ps;
+    if (p && head->payload_len > p->into.size()) {
+      ps = Err(EPROTO, "reply of {} bytes exceeds the {} bytes asked for", head->payload_len, p->into.size());
+    } else if (p) {
+      ps = co_await ReadFramePayload(socket_, *head, p->into.first(head->payload_len));
+    } else {
+      ps = co_await DiscardFramePayload(socket_, head->payload_len);  // its caller gave up
+    }
+    if (!ps.ok()) {
+      Fail(ps.Annotate("reply from " + address_));
+      co_return;
     }
     if (p) {
-      pending_.erase(h->request_id);
+      pending_.erase(head->request_id);
       p->result.reply = std::move(reply);
-      p->result.reply.set_length(h->payload_len);
+      p->result.reply.set_length(head->payload_len);
       p->done = true;
       p->timer.cancel();
     }

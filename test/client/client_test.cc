@@ -1,0 +1,154 @@
+// libweft against a real cluster: the data path without FUSE.
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+
+#include <random>
+#include <thread>
+
+#include "test/fixture/cluster.h"
+#include "weft/client.h"
+
+using namespace weft;
+using weft::test::ClusterOptions;
+using weft::test::TestCluster;
+
+namespace {
+
+std::string Random(size_t n, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+std::unique_ptr<Client> Connect(TestCluster& c, const std::string& volume = "v") {
+  ClientOptions o;
+  o.meta_address = c.meta_address();
+  o.volume = volume;
+  o.retry_window_ms = 30000;
+  auto cl = Client::Connect(o);
+  REQUIRE(cl.ok());
+  return std::move(*cl);
+}
+
+struct Env {
+  explicit Env(ClusterOptions o = {}) : cluster(o) {
+    cluster.CreateTenant("t");
+    cluster.CreateVolume("v", "t");
+    client = Connect(cluster);
+  }
+  TestCluster cluster;
+  std::unique_ptr<Client> client;
+};
+
+FileHandle* CreateFile(Client& c, const std::string& name) {
+  auto r = c.Create(RootCaller(), c.root_ino(), name, 0644, 0, O_RDWR, true, true);
+  REQUIRE(r.ok());
+  return r->handle;
+}
+
+std::string ReadAll(Client& c, const std::string& name) {
+  auto a = c.Lookup(RootCaller(), c.root_ino(), name);
+  REQUIRE(a.ok());
+  auto fh = c.Open(RootCaller(), a->ino(), O_RDONLY);
+  REQUIRE(fh.ok());
+  std::string out(a->size(), '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    auto n = c.Read(*fh, done, std::min<size_t>(out.size() - done, 1 << 20), out.data() + done);
+    REQUIRE(n.ok());
+    if (*n == 0) break;
+    done += *n;
+  }
+  out.resize(done);
+  REQUIRE(c.Close(*fh).ok());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("connecting to a volume that does not exist fails with ENOENT", "[client][integration]") {
+  TestCluster c(ClusterOptions{.chunk_servers = 0});
+  ClientOptions o;
+  o.meta_address = c.meta_address();
+  o.volume = "missing";
+  auto cl = Client::Connect(o);
+  REQUIRE(!cl.ok());
+  CHECK(cl.status().err() == ENOENT);
+}
+
+TEST_CASE("an unreachable metadata service fails the connect within the retry window", "[client][integration]") {
+  ClientOptions o;
+  o.meta_address = "127.0.0.1:1";
+  o.volume = "v";
+  o.rpc_timeout_ms = 500;
+  o.retry_window_ms = 1500;
+  auto start = std::chrono::steady_clock::now();
+  auto cl = Client::Connect(o);
+  REQUIRE(!cl.ok());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("small writes are buffered into chunk writes and read back exactly", "[client][integration]") {
+  Env e;
+  FileHandle* fh = CreateFile(*e.client, "f");
+  std::string data = Random(9 * 1024 * 1024 + 123, 1);
+  for (size_t off = 0; off < data.size(); off += 4096) {
+    size_t n = std::min<size_t>(4096, data.size() - off);
+    REQUIRE(e.client->Write(fh, off, data.data() + off, n).ok());
+  }
+  REQUIRE(e.client->Close(fh).ok());
+  CHECK(ReadAll(*e.client, "f") == data);
+  // Another client sees the closed file (close-to-open).
+  auto other = Connect(e.cluster);
+  CHECK(ReadAll(*other, "f") == data);
+}
+
+TEST_CASE("truncation across chunk boundaries removes old bytes for good", "[client][integration]") {
+  Env e;
+  FileHandle* fh = CreateFile(*e.client, "f");
+  std::string data = Random(10 << 20, 2);
+  REQUIRE(e.client->Write(fh, 0, data.data(), data.size()).ok());
+  REQUIRE(e.client->Close(fh).ok());
+  auto a = e.client->Lookup(RootCaller(), e.client->root_ino(), "f");
+  REQUIRE(a.ok());
+  SetAttrRequest sa;
+  sa.set_ino(a->ino());
+  sa.set_mask(SETATTR_SIZE);
+  sa.set_size(5 * 1024 * 1024 + 7);
+  REQUIRE(e.client->SetAttr(RootCaller(), sa).ok());
+  sa.set_size(10 << 20);
+  REQUIRE(e.client->SetAttr(RootCaller(), sa).ok());
+  std::string want = data.substr(0, 5 * 1024 * 1024 + 7);
+  want.resize(10 << 20, '\0');
+  CHECK(ReadAll(*e.client, "f") == want);
+}
+
+TEST_CASE("writes continue when a chunk server is killed mid-stream", "[client][integration]") {
+  ClusterOptions o;
+  o.meta_args = {"--server-timeout-ms", "2000"};
+  Env e(o);
+  FileHandle* fh = CreateFile(*e.client, "f");
+  std::string data = Random(32 << 20, 3);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    e.cluster.StopChunk(1, SIGKILL);
+  });
+  Status s;
+  for (size_t off = 0; off < data.size() && s.ok(); off += 1 << 20) {
+    s = e.client->Write(fh, off, data.data() + off, 1 << 20);
+  }
+  killer.join();
+  REQUIRE(s.ok());
+  REQUIRE(e.client->Fsync(fh).ok());
+  REQUIRE(e.client->Close(fh).ok());
+  CHECK(ReadAll(*e.client, "f") == data);
+}
+
+TEST_CASE("namespace calls ride out a metadata service restart", "[client][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 3});
+  REQUIRE(e.client->Mkdir(RootCaller(), e.client->root_ino(), "before", 0755, 0).ok());
+  e.cluster.RestartMeta(SIGKILL);
+  CHECK(e.client->Mkdir(RootCaller(), e.client->root_ino(), "after", 0755, 0).ok());
+  CHECK(e.client->Lookup(RootCaller(), e.client->root_ino(), "before").ok());
+}
