@@ -1,0 +1,64 @@
+#include <chrono>
+
+#include "common/grpc_status.h"
+#include "common/grpc_util.h"
+#include "server/meta/core.h"
+#include "server/meta/ops/ops.h"
+#include "test/meta/support/transport.h"
+
+namespace weft::meta::test {
+namespace {
+
+class CoreTransport final : public Transport {
+ public:
+  explicit CoreTransport(MetaCore* core) : core_(core) {}
+#define WEFT_CORE_M(Name, Req, Resp) \
+  Status Name(const Req& req, Resp* resp) override { return core_->Run(ops::Name, req, resp); }
+#define WEFT_CORE_R(Name, Req, Resp) \
+  Status Name(const Req& req, Resp* resp) override { return core_->Read(ops::Name, req, resp); }
+#define WEFT_CORE_K(Name, Req, Resp) \
+  Status Name(const Req& req, Resp* resp) override { return core_->Keepalive(req, resp); }
+#define WEFT_CORE_CALL(kind, service, Name, Req, Resp) WEFT_CORE_##kind(Name, Req, Resp)
+  WEFT_META_TEST_CALLS(WEFT_CORE_CALL)
+#undef WEFT_CORE_CALL
+#undef WEFT_CORE_M
+#undef WEFT_CORE_R
+#undef WEFT_CORE_K
+
+ private:
+  MetaCore* const core_;
+};
+
+class GrpcTransport final : public Transport {
+ public:
+  GrpcTransport(const std::string& address, int timeout_ms)
+      : channel_(MakeChannel(address, 200)),
+        meta_(Meta::NewStub(channel_)),
+        admin_(Admin::NewStub(channel_)),
+        timeout_(timeout_ms) {}
+#define WEFT_GRPC_CALL(kind, service, Name, Req, Resp)  \
+  Status Name(const Req& req, Resp* resp) override {   \
+    grpc::ClientContext ctx;                           \
+    PrepareContext(&ctx, timeout_);                    \
+    return FromGrpc(Stub##service()->Name(&ctx, req, resp)); \
+  }
+  WEFT_META_TEST_CALLS(WEFT_GRPC_CALL)
+#undef WEFT_GRPC_CALL
+
+ private:
+  Meta::Stub* StubMeta() { return meta_.get(); }
+  Admin::Stub* StubAdmin() { return admin_.get(); }
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<Meta::Stub> meta_;
+  std::unique_ptr<Admin::Stub> admin_;
+  const std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> NewCoreTransport(MetaCore* core) { return std::make_unique<CoreTransport>(core); }
+std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, int timeout_ms) {
+  return std::make_unique<GrpcTransport>(address, timeout_ms);
+}
+
+}  // namespace weft::meta::test
