@@ -49,6 +49,16 @@ record_fail() {
   fi
 }
 
+# record_skip RUN SYS JOB: the job's headline figures are "skip" (the system died earlier).
+record_skip() {
+  local metrics m
+  case "$3" in
+    seq-write) metrics=seq_write_mibs ;; seq-read) metrics=seq_read_mibs ;; randread) metrics=randread_iops ;;
+    mixed) metrics=mixed_iops ;; meta) metrics="meta_c1_create meta_c1_stat meta_c1_unlink" ;;
+  esac
+  for m in $metrics; do printf '%s\t%s\t%s\tskip\n' "$1" "$2" "$m" >>"$results"; done
+}
+
 # run_fio RUN SYS DIR PREFIX NAME: runs bench/fio/NAME.fio on DIR; prints the job's figures.
 run_fio() {
   local run=$1 sys=$2 dir=$3 prefix=$4 name=$5 rc=0
@@ -84,6 +94,12 @@ run_meta() {
   record_fail "$run" "$sys" meta "$log" meta_c1_create meta_c1_stat meta_c1_unlink
 }
 
+# Peak RSS is read after every job too, so a process that dies later still has a figure.
+sample_rss() {
+  [ $skip_weft = 1 ] || weft_rss >>"$work/rss-samples.tsv"
+  [ $skip_mfs = 1 ] || mfs_rss >>"$work/rss-samples.tsv"
+}
+
 # run_jobs RUN SYS DIR PREFIX
 run_jobs() {
   local run=$1 sys=$2 dir=$3 prefix=$4 job
@@ -91,6 +107,7 @@ run_jobs() {
     has_job "$job" || continue
     if [ -n "${dead[$sys]:-}" ]; then
       say "run $run: $sys $job skipped (${dead[$sys]})"
+      record_skip "$run" "$sys" "$job"
       continue
     fi
     case "$job" in
@@ -100,6 +117,7 @@ run_jobs() {
       mixed) drop_caches; run_fio "$run" "$sys" "$dir" "$prefix" mixed-70-30 || true ;;
       meta) run_meta "$run" "$sys" "$dir" "$prefix" || true ;;
     esac
+    sample_rss
   done
   [ -n "${dead[$sys]:-}" ] || rm -f "$dir/fio-seq.dat"
 }

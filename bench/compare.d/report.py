@@ -80,18 +80,28 @@ def load_results(path):
             if len(parts) != 4:
                 continue
             _, system, metric, value = parts
-            runs.setdefault(metric, {}).setdefault(system, []).append(None if value == "fail" else float(value))
+            # None = the job failed; "skip" = not run (the system had died); else the figure
+            v = None if value == "fail" else value if value == "skip" else float(value)
+            runs.setdefault(metric, {}).setdefault(system, []).append(v)
     return runs
 
 
-def load_rss(path):
+def load_rss(final_path, samples_path):
+    """system -> process -> {"kib": peak VmHWM seen, "exited": gone at the end}."""
     rss = {}
-    if os.path.exists(path):
+    for path, final in ((samples_path, False), (final_path, True)):
+        if not os.path.exists(path):
+            continue
         with open(path) as f:
             for line in f:
                 parts = line.rstrip("\n").split("\t")
-                if len(parts) == 3 and parts[2]:
-                    rss.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+                if len(parts) != 3 or not parts[2]:
+                    continue
+                e = rss.setdefault(parts[0], {}).setdefault(parts[1], {"kib": None, "exited": False})
+                if parts[2].isdigit():
+                    e["kib"] = max(e["kib"] or 0, int(parts[2]))
+                elif final:
+                    e["exited"] = True
     return rss
 
 
@@ -107,11 +117,12 @@ def cell(values, median):
     if values is None:
         return "-"
     failed = sum(1 for v in values if v is None)
+    skipped = sum(1 for v in values if v == "skip")
     if median is None:
-        return "FAIL"
+        return "FAIL" if failed else "skipped (died earlier)"
     s = fmt_value(median)
-    if failed:
-        s += f" ({failed}/{len(values)} runs failed)"
+    if failed or skipped:
+        s += f" ({failed + skipped}/{len(values)} runs failed)"
     return s
 
 
@@ -155,14 +166,14 @@ def environment(workdir):
 
 def report(a):
     runs = load_results(a.results)
-    rss = load_rss(a.rss)
+    rss = load_rss(a.rss, a.rss_samples)
     systems = a.systems.split()
     failures = open(a.failures).read() if os.path.exists(a.failures) else ""
     medians = {}
     for metric, per_sys in runs.items():
         medians[metric] = {}
         for system, values in per_sys.items():
-            ok = [v for v in values if v is not None]
+            ok = [v for v in values if isinstance(v, float)]
             medians[metric][system] = statistics.median(ok) if ok else None
 
     rows = list(ROWS)
@@ -193,15 +204,19 @@ def report(a):
     if rss:
         mem_lines = ["| process | peak RSS (VmHWM) |", "|---|---|"]
         for system in ("weft", "moosefs"):
-            for proc, kib in rss.get(system, {}).items():
-                mem_lines.append(f"| {proc} | {kib / 1024:.0f} MiB |")
+            for proc, e in rss.get(system, {}).items():
+                shown = f"{e['kib'] / 1024:.0f} MiB" if e["kib"] is not None else "-"
+                if e["exited"]:
+                    shown += " (exited before the end: crashed?)"
+                mem_lines.append(f"| {proc} | {shown} |")
     mem_table = "\n".join(mem_lines)
 
     env = environment(a.workdir)
     date = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     config = (f"size {a.size}, runtime {a.runtime}s per random job, medians of {a.runs} run(s); "
               f"metadata: weft-bench meta {a.meta}; weft volume class {a.weft_class}, replication 3; "
-              f"MooseFS goal 3, HDD_FSYNC_BEFORE_CLOSE={a.mfs_fsync}")
+              f"weft flags: {a.weft_args}; MooseFS goal 3, HDD_FSYNC_BEFORE_CLOSE={a.mfs_fsync}; "
+              f"load average at start {a.load}")
     md = [f"# bench/{a.name} — {date}", "",
           f"Command: `{a.command.strip()}`  ",
           f"Machine: {env.get('cpus')} CPUs ({env.get('cpu', '?')}), {env.get('mem_gib', '?')} GiB, "
@@ -225,7 +240,8 @@ def report(a):
     out = {
         "name": a.name, "date": date, "command": a.command.strip(), "config": {
             "size": a.size, "runtime_s": a.runtime, "runs": int(a.runs), "jobs": a.jobs.split(","),
-            "meta": a.meta, "weft_class": a.weft_class, "weft_replication": 3, "moosefs_goal": 3,
+            "meta": a.meta, "weft_class": a.weft_class, "weft_replication": 3, "weft_args": a.weft_args,
+            "moosefs_goal": 3, "load_at_start": a.load,
             "moosefs_fsync_before_close": int(a.mfs_fsync)},
         "environment": env, "systems": systems, "medians": medians, "runs": runs, "ratios": ratios,
         "targets": verdicts, "peak_rss_kib": rss, "failures": failures,
@@ -242,8 +258,8 @@ def main():
         return meta_metrics(sys.argv[2])
     p = argparse.ArgumentParser()
     p.add_argument("cmd", choices=["report"])
-    for opt in ("results", "rss", "failures", "json", "md", "name", "command", "size", "runtime", "runs",
-                "jobs", "meta", "weft-class", "mfs-fsync", "workdir", "systems"):
+    for opt in ("results", "rss", "rss-samples", "failures", "json", "md", "name", "command", "size", "runtime", "runs",
+                "jobs", "meta", "weft-class", "weft-args", "mfs-fsync", "workdir", "systems", "load"):
         p.add_argument("--" + opt, required=True)
     report(p.parse_args())
 

@@ -37,7 +37,7 @@ weft_up() {
     mkdir -p "$weft_data/chunk$i"
     setsid "$bin/weft-chunk" --listen 127.0.0.1:0 --control-listen 127.0.0.1:0 --meta "$weft_addr" \
       --data "$weft_data/chunk$i" --failure-domain "local$i" --ready-file "$weft_data/chunk$i.ready" \
-      >>"$weft_logs/chunk$i.log" 2>&1 </dev/null &
+      $weft_chunk_args >>"$weft_logs/chunk$i.log" 2>&1 </dev/null &
     p=$!
     pids+=("$p")
     weft_chunk_pids+=("$p")
@@ -57,7 +57,7 @@ weft_up() {
   weftctl_ volume create bench --tenant bench --class "$weft_class" --replication 3 --mode shared \
     >>"$weft_logs/weftctl.log" 2>&1 || { say "weft: volume create failed: $(tail -2 "$weft_logs/weftctl.log")"; return 1; }
   weftctl_ -o json volume show bench >"$weft_data/volume.json" 2>>"$weft_logs/weftctl.log" || true
-  setsid "$bin/weft-mount" --meta "$weft_addr" --volume bench "$weft_mnt" -f \
+  setsid "$bin/weft-mount" --meta "$weft_addr" --volume bench "$weft_mnt" -f $weft_mount_args \
     >>"$weft_logs/mount.log" 2>&1 </dev/null &
   weft_mount_pid=$!
   pids+=("$weft_mount_pid")
@@ -84,7 +84,7 @@ weft_logs_tail() {
   done
 }
 
-# Prints "system<TAB>process<TAB>VmHWM KiB" lines.
+# Prints "system<TAB>process<TAB>VmHWM KiB" lines ("exited" for a process that is gone).
 weft_rss() {
   local i
   [ -n "$weft_meta_pid" ] && printf 'weft\tweft-meta\t%s\n' "$(hwm_kib "$weft_meta_pid")"
