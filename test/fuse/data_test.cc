@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <sys/mman.h>
 
+#include <cstring>
 #include <filesystem>
 #include <thread>
 

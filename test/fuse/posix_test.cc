@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include <cstring>
 #include <set>
 
 #include "test/fuse/fuse_test_util.h"
