@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "test/fixture/cluster.h"
+#include "test/fixture/status_util.h"
 #include "weft/client.h"
 
 using namespace weft;
@@ -43,7 +44,7 @@ struct Env {
 
 FileHandle* CreateFile(Client& c, const std::string& name) {
   auto r = c.Create(RootCaller(), c.root_ino(), name, 0644, 0, O_RDWR, true, true);
-  REQUIRE(r.ok());
+  REQUIRE_OK(r);
   return r->handle;
 }
 
@@ -61,7 +62,7 @@ std::string ReadAll(Client& c, const std::string& name) {
     done += *n;
   }
   out.resize(done);
-  REQUIRE(c.Close(*fh).ok());
+  REQUIRE_OK(c.Close(*fh));
   return out;
 }
 
@@ -95,9 +96,9 @@ TEST_CASE("small writes are buffered into chunk writes and read back exactly", "
   std::string data = Random(9 * 1024 * 1024 + 123, 1);
   for (size_t off = 0; off < data.size(); off += 4096) {
     size_t n = std::min<size_t>(4096, data.size() - off);
-    REQUIRE(e.client->Write(fh, off, data.data() + off, n).ok());
+    REQUIRE_OK(e.client->Write(fh, off, data.data() + off, n));
   }
-  REQUIRE(e.client->Close(fh).ok());
+  REQUIRE_OK(e.client->Close(fh));
   CHECK(ReadAll(*e.client, "f") == data);
   // Another client sees the closed file (close-to-open).
   auto other = Connect(e.cluster);
@@ -108,17 +109,17 @@ TEST_CASE("truncation across chunk boundaries removes old bytes for good", "[cli
   Env e;
   FileHandle* fh = CreateFile(*e.client, "f");
   std::string data = Random(10 << 20, 2);
-  REQUIRE(e.client->Write(fh, 0, data.data(), data.size()).ok());
-  REQUIRE(e.client->Close(fh).ok());
+  REQUIRE_OK(e.client->Write(fh, 0, data.data(), data.size()));
+  REQUIRE_OK(e.client->Close(fh));
   auto a = e.client->Lookup(RootCaller(), e.client->root_ino(), "f");
   REQUIRE(a.ok());
   SetAttrRequest sa;
   sa.set_ino(a->ino());
   sa.set_mask(SETATTR_SIZE);
   sa.set_size(5 * 1024 * 1024 + 7);
-  REQUIRE(e.client->SetAttr(RootCaller(), sa).ok());
+  REQUIRE_OK(e.client->SetAttr(RootCaller(), sa));
   sa.set_size(10 << 20);
-  REQUIRE(e.client->SetAttr(RootCaller(), sa).ok());
+  REQUIRE_OK(e.client->SetAttr(RootCaller(), sa));
   std::string want = data.substr(0, 5 * 1024 * 1024 + 7);
   want.resize(10 << 20, '\0');
   CHECK(ReadAll(*e.client, "f") == want);
@@ -139,16 +140,16 @@ TEST_CASE("writes continue when a chunk server is killed mid-stream", "[client][
     s = e.client->Write(fh, off, data.data() + off, 1 << 20);
   }
   killer.join();
-  REQUIRE(s.ok());
-  REQUIRE(e.client->Fsync(fh).ok());
-  REQUIRE(e.client->Close(fh).ok());
+  REQUIRE_OK(s);
+  REQUIRE_OK(e.client->Fsync(fh));
+  REQUIRE_OK(e.client->Close(fh));
   CHECK(ReadAll(*e.client, "f") == data);
 }
 
 TEST_CASE("namespace calls ride out a metadata service restart", "[client][integration]") {
   Env e(ClusterOptions{.chunk_servers = 3});
-  REQUIRE(e.client->Mkdir(RootCaller(), e.client->root_ino(), "before", 0755, 0).ok());
+  REQUIRE_OK(e.client->Mkdir(RootCaller(), e.client->root_ino(), "before", 0755, 0));
   e.cluster.RestartMeta(SIGKILL);
-  CHECK(e.client->Mkdir(RootCaller(), e.client->root_ino(), "after", 0755, 0).ok());
-  CHECK(e.client->Lookup(RootCaller(), e.client->root_ino(), "before").ok());
+  CHECK_OK(e.client->Mkdir(RootCaller(), e.client->root_ino(), "after", 0755, 0));
+  CHECK_OK(e.client->Lookup(RootCaller(), e.client->root_ino(), "before"));
 }
