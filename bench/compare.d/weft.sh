@@ -28,7 +28,7 @@ weftctl_() { "$bin/weftctl" --meta "$weft_addr" "$@"; }
 weft_up() {
   mkdir -p "$weft_logs" "$weft_mnt"
   setsid "$bin/weft-meta" --listen 127.0.0.1:0 --data "$weft_data/meta" --ready-file "$weft_data/meta.ready" \
-    >>"$weft_logs/meta.log" 2>&1 </dev/null &
+    $weft_meta_args >>"$weft_logs/meta.log" 2>&1 </dev/null &
   weft_meta_pid=$!
   pids+=("$weft_meta_pid")
   weft_addr=$(weft_wait_ready "$weft_data/meta.ready" grpc "$weft_meta_pid" "$weft_logs/meta.log") || return 1
