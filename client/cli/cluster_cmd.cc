@@ -15,12 +15,15 @@ std::string Uptime(uint64_t ms) {
   return fmt::format("{}d{}h", s / 86400, s / 3600 % 24);
 }
 
+// "1 server", "2 servers".
+std::string Count(uint64_t n, std::string_view noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+
 // "ok", or "degraded" with the reasons.
 std::string Health(const ClusterStatusResponse& r) {
   std::vector<std::string> why;
-  if (r.servers_down()) why.push_back(fmt::format("{} servers down", r.servers_down()));
-  if (r.degraded_chains()) why.push_back(fmt::format("{} chains degraded", r.degraded_chains()));
-  if (r.under_replicated()) why.push_back(fmt::format("{} chunks under-replicated", r.under_replicated()));
+  if (r.servers_down()) why.push_back(Count(r.servers_down(), "server") + " down");
+  if (r.degraded_chains()) why.push_back(Count(r.degraded_chains(), "chain") + " degraded");
+  if (r.under_replicated()) why.push_back(Count(r.under_replicated(), "chunk") + " under-replicated");
   if (r.servers_up() == 0) why.push_back("no servers up");
   if (why.empty()) return "ok";
   std::string out = "degraded (";

@@ -1,0 +1,531 @@
+// The real weftctl binary against a real cluster (TestCluster): every verb, table and JSON output (the
+// JSON parsed and checked), and the error cases with their exit codes and messages.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "test/cli/json.h"
+#include "test/cli/weftctl_runner.h"
+#include "test/fixture/cluster.h"
+#include "weft/client.h"
+
+namespace weft::cli::test {
+namespace {
+
+namespace fs = std::filesystem;
+using weft::test::ClusterOptions;
+using weft::test::TestCluster;
+
+constexpr uint64_t Ki = 1024, Mi = Ki * 1024, Gi = Mi * 1024;
+
+struct Env {
+  explicit Env(ClusterOptions o = {}) : cluster(std::move(o)) {}
+
+  // weftctl --meta <cluster> args...
+  CtlResult Ctl(std::vector<std::string> args, CtlOptions opts = {}) {
+    args.insert(args.begin(), {"--meta", cluster.meta_address()});
+    return RunCtl(args, opts);
+  }
+  // Runs with -o json, requires exit 0 and parses stdout.
+  Json CtlJson(std::vector<std::string> args) {
+    args.insert(args.end(), {"-o", "json"});
+    CtlResult r = Ctl(args);
+    INFO(r.Describe());
+    REQUIRE(r.code == 0);
+    CHECK(r.err.empty());
+    return Json::Parse(r.out);
+  }
+  void Ok(std::vector<std::string> args) {
+    CtlResult r = Ctl(std::move(args));
+    INFO(r.Describe());
+    REQUIRE(r.code == 0);
+  }
+
+  TestCluster cluster;
+};
+
+// Evaluates result once; on a wrong exit code prints the whole run.
+#define REQUIRE_EXIT(result, expected)         \
+  do {                                         \
+    const CtlResult& weft_r_ = (result);       \
+    INFO(weft_r_.Describe());                  \
+    REQUIRE(weft_r_.code == (expected));       \
+  } while (0)
+
+// Writes `bytes` into a new file of the volume through libweft.
+void WriteFile(TestCluster& c, const std::string& volume, const std::string& name, size_t bytes) {
+  ClientOptions o;
+  o.meta_address = c.meta_address();
+  o.volume = volume;
+  auto client = Client::Connect(o);
+  REQUIRE(client.ok());
+  auto created = (*client)->Create(RootCaller(), (*client)->root_ino(), name, 0644, 0, O_RDWR, true, true);
+  REQUIRE(created.ok());
+  std::string data(bytes, 'w');
+  REQUIRE((*client)->Write(created->handle, 0, data.data(), data.size()).ok());
+  REQUIRE((*client)->Close(created->handle).ok());
+}
+
+TEST_CASE("weftctl tenant create, list, show, set-quota and delete", "[cli][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 1});
+
+  CtlResult created = e.Ctl({"tenant", "create", "acme", "--max-bytes", "10Gi", "--max-volumes", "5"});
+  REQUIRE_EXIT(created, 0);
+  CHECK(created.out == "tenant 'acme' created (bytes 10Gi, inodes unlimited, volumes 5)\n");
+  CHECK(created.err.empty());
+
+  Json beta = e.CtlJson({"tenant", "create", "beta", "--max-inodes", "1M"});
+  CHECK(beta["name"].str() == "beta");
+  CHECK(beta["quota"]["bytes"].num() == 0);
+  CHECK(beta["quota"]["inodes"].num() == 1e6);
+  CHECK(beta["usage"]["volumes"].num() == 0);
+  CHECK(beta["created_ms"].num() > 1.6e12);
+
+  CtlResult table = e.Ctl({"tenant", "list"});
+  REQUIRE_EXIT(table, 0);
+  CHECK_THAT(table.out, Catch::Matches("NAME   VOLUMES       BYTES         INODES        AGE\n"
+                                       "acme   0/5           0/10Gi        0/unlimited   \\d+s\n"
+                                       "beta   0/unlimited   0/unlimited   0/1M          \\d+s\n"));
+
+  Json list = e.CtlJson({"tenant", "list"});
+  REQUIRE(list["tenants"].size() == 2);
+  CHECK(list["tenants"][0]["name"].str() == "acme");
+  CHECK(list["tenants"][0]["quota"]["bytes"].num() == 10.0 * Gi);
+  CHECK(list["tenants"][0]["quota"]["volumes"].num() == 5);
+  CHECK(list["tenants"][0]["usage"]["bytes"].num() == 0);
+
+  CtlResult show = e.Ctl({"tenant", "show", "acme"});
+  REQUIRE_EXIT(show, 0);
+  CHECK_THAT(show.out, Catch::StartsWith("Name:     acme\nVolumes:  0/5\nBytes:    0/10Gi (0 reserved)\n"));
+  CtlResult yaml = e.Ctl({"tenant", "show", "acme", "-o", "yaml"});
+  REQUIRE_EXIT(yaml, 0);
+  CHECK_THAT(yaml.out, Catch::StartsWith("name: acme\nquota:\n  bytes: 10737418240\n  inodes: 0\n  volumes: 5\n"));
+
+  Json raised = e.CtlJson({"tenant", "set-quota", "acme", "--max-bytes", "20Gi"});
+  CHECK(raised["quota"]["bytes"].num() == 20.0 * Gi);
+  CHECK(raised["quota"]["volumes"].num() == 5);  // not given: kept
+  Json unlimited = e.CtlJson({"tenant", "set-quota", "acme", "--max-volumes", "unlimited"});
+  CHECK(unlimited["quota"]["volumes"].num() == 0);
+  CHECK(unlimited["quota"]["bytes"].num() == 20.0 * Gi);
+
+  CtlResult dup = e.Ctl({"tenant", "create", "acme"});
+  REQUIRE_EXIT(dup, 5);
+  CHECK(dup.err == "weftctl: tenant 'acme' already exists (see it with: weftctl tenant show acme)\n");
+
+  CtlResult deleted = e.Ctl({"tenant", "delete", "beta"});
+  REQUIRE_EXIT(deleted, 0);
+  CHECK(deleted.out == "tenant 'beta' deleted\n");
+  CtlResult gone = e.Ctl({"tenant", "show", "beta"});
+  REQUIRE_EXIT(gone, 3);
+  CHECK(gone.out.empty());
+  CHECK(gone.err == "weftctl: tenant 'beta' not found (list tenants with: weftctl tenant list)\n");
+  REQUIRE_EXIT(e.Ctl({"tenant", "delete", "beta"}), 3);
+  REQUIRE_EXIT(e.Ctl({"tenant", "set-quota", "nope", "--max-bytes", "1Gi"}), 3);
+}
+
+TEST_CASE("weftctl volume create, list, show, resize, set-readonly and delete", "[cli][integration]") {
+  Env e;
+  e.Ok({"tenant", "create", "acme"});
+
+  Json v = e.CtlJson({"volume", "create", "data", "--tenant", "acme", "--class", "small", "--size", "5Gi", "--inodes",
+                      "1000", "--replication", "2", "--mode", "exclusive"});
+  CHECK(v["name"].str() == "data");
+  CHECK(v["tenant"].str() == "acme");
+  CHECK(v["class"].str() == "small");
+  CHECK(v["quota"]["bytes"].num() == 5.0 * Gi);
+  CHECK(v["quota"]["inodes"].num() == 1000);
+  CHECK(v["replication"].num() == 2);
+  CHECK(v["access_mode"].str() == "exclusive");
+  CHECK(v["read_only"].boolean() == false);
+  CHECK(v["id"].num() > 0);
+  CHECK(v["root_ino"].num() > 0);
+  CHECK(v["usage"]["inodes"].num() == 1);  // the root
+  CHECK(v["mounts"].num() == 0);
+
+  CtlResult plain = e.Ctl({"volume", "create", "scratch", "--tenant", "acme"});
+  REQUIRE_EXIT(plain, 0);
+  CHECK_THAT(plain.out, Catch::StartsWith("volume 'scratch' created: tenant acme, class medium, size 100Gi"));
+
+  CtlResult dup = e.Ctl({"volume", "create", "data", "--tenant", "acme"});
+  REQUIRE_EXIT(dup, 5);
+  CHECK(dup.err == "weftctl: volume 'data' already exists (see it with: weftctl volume show data)\n");
+
+  CtlResult table = e.Ctl({"volume", "list"});
+  REQUIRE_EXIT(table, 0);
+  CHECK_THAT(table.out, Catch::Matches("NAME      TENANT   CLASS    SIZE    USED   INODES   REPL   MODE        MOUNTS   AGE\n"
+                                       "data      acme     small    5Gi     0      1/1K     2      exclusive   0        \\d+s\n"
+                                       "scratch   acme     medium   100Gi   0      1/10M    3      shared      0        \\d+s\n"));
+
+  Json list = e.CtlJson({"volume", "list", "--tenant", "acme"});
+  REQUIRE(list["volumes"].size() == 2);
+  CHECK(list["volumes"][0]["name"].str() == "data");
+  CHECK(list["volumes"][1]["name"].str() == "scratch");
+  CHECK(list["volumes"][1]["quota"]["bytes"].num() == 100.0 * Gi);
+
+  CtlResult show = e.Ctl({"volume", "show", "data"});
+  REQUIRE_EXIT(show, 0);
+  CHECK_THAT(show.out, Catch::StartsWith("Name:          data\n") && Catch::Contains("\nSize:          5Gi\n") &&
+                           Catch::Contains("\nAccess mode:   exclusive\n") && Catch::Contains("\nRead-only:     no\n"));
+  CHECK(e.CtlJson({"volume", "show", "data"})["chunk_size"].num() > 0);
+
+  Json grown = e.CtlJson({"volume", "resize", "data", "--size", "10Gi"});
+  CHECK(grown["quota"]["bytes"].num() == 10.0 * Gi);
+  CHECK(grown["quota"]["inodes"].num() == 1000);  // not given: unchanged
+  CtlResult more_inodes = e.Ctl({"volume", "resize", "data", "--inodes", "2K"});
+  REQUIRE_EXIT(more_inodes, 0);
+  CHECK(more_inodes.out == "volume 'data' resized: size 10Gi, 2K inodes\n");
+
+  Json ro = e.CtlJson({"volume", "set-readonly", "data"});
+  CHECK(ro["read_only"].boolean() == true);
+  CtlResult ro_list = e.Ctl({"volume", "list"});
+  CHECK_THAT(ro_list.out, Catch::Contains("exclusive,ro"));
+  CtlResult rw = e.Ctl({"volume", "set-readonly", "data", "--off"});
+  REQUIRE_EXIT(rw, 0);
+  CHECK(rw.out == "volume 'data' is writable\n");
+  CHECK(e.CtlJson({"volume", "show", "data"})["read_only"].boolean() == false);
+
+  // Not a terminal and no --yes: refused, and the volume stays.
+  CtlResult refused = e.Ctl({"volume", "delete", "scratch"});
+  REQUIRE_EXIT(refused, 2);
+  CHECK_THAT(refused.err, Catch::StartsWith("weftctl: refusing to delete volume 'scratch' without --yes"));
+  REQUIRE_EXIT(e.Ctl({"volume", "show", "scratch"}), 0);
+
+  CtlResult deleted = e.Ctl({"volume", "delete", "scratch", "--yes"});
+  REQUIRE_EXIT(deleted, 0);
+  CHECK(deleted.out == "volume 'scratch' deleted; its data is reclaimed in the background\n");
+  REQUIRE_EXIT(e.Ctl({"volume", "show", "scratch"}), 3);
+  CHECK(e.CtlJson({"volume", "list"})["volumes"].size() == 1);
+
+  Json deleted_json = e.CtlJson({"volume", "delete", "data", "--yes"});
+  CHECK(deleted_json["name"].str() == "data");
+  CHECK(deleted_json["deleted"].boolean() == true);
+  CtlResult empty = e.Ctl({"volume", "list"});
+  REQUIRE_EXIT(empty, 0);
+  CHECK(empty.out == "No volumes.\n");
+  CHECK(e.CtlJson({"volume", "list"})["volumes"].size() == 0);
+}
+
+TEST_CASE("weftctl volume delete --wait returns once the volume is purged", "[cli][integration]") {
+  Env e;
+  e.Ok({"tenant", "create", "acme"});
+  e.Ok({"volume", "create", "v", "--tenant", "acme"});
+  for (int i = 0; i < 3; ++i) WriteFile(e.cluster, "v", "f" + std::to_string(i), 64 * Ki);
+  Json before = e.CtlJson({"tenant", "show", "acme"});
+  CHECK(before["usage"]["inodes"].num() == 4);
+
+  CtlResult r = e.Ctl({"volume", "delete", "v", "--yes", "--wait"});
+  REQUIRE_EXIT(r, 0);
+  CHECK(r.out == "volume 'v' deleted and purged\n");
+  // Not a terminal: plain progress lines, no bar.
+  CHECK_THAT(r.err, Catch::Contains("purge volume 'v': ") && Catch::EndsWith("volume 'v' purged\n"));
+  CHECK(r.err.find('\r') == std::string::npos);
+
+  Json after = e.CtlJson({"tenant", "show", "acme"});
+  CHECK(after["usage"]["inodes"].num() == 0);
+  CHECK(after["usage"]["volumes"].num() == 0);
+  // Purged: the tenant can go at once.
+  REQUIRE_EXIT(e.Ctl({"tenant", "delete", "acme"}), 0);
+}
+
+TEST_CASE("weftctl reports unknown tenants, volumes and classes with exit code 3", "[cli][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 1});
+  e.Ok({"tenant", "create", "acme"});
+
+  CtlResult no_tenant = e.Ctl({"volume", "create", "v", "--tenant", "ghost"});
+  REQUIRE_EXIT(no_tenant, 3);
+  CHECK(no_tenant.err == "weftctl: tenant 'ghost' not found (list tenants with: weftctl tenant list)\n");
+  CtlResult no_class = e.Ctl({"volume", "create", "v", "--tenant", "acme", "--class", "huge"});
+  REQUIRE_EXIT(no_class, 3);
+  CHECK(no_class.err == "weftctl: volume class 'huge' not found (list classes with: weftctl class list)\n");
+  CtlResult list_ghost = e.Ctl({"volume", "list", "--tenant", "ghost"});
+  REQUIRE_EXIT(list_ghost, 3);
+  CHECK_THAT(list_ghost.err, Catch::Contains("tenant 'ghost' not found"));
+
+  const std::string missing = "weftctl: volume 'nope' not found (list volumes with: weftctl volume list)\n";
+  for (auto args : std::vector<std::vector<std::string>>{{"volume", "show", "nope"},
+                                                          {"volume", "resize", "nope", "--size", "1Gi"},
+                                                          {"volume", "set-readonly", "nope"},
+                                                          {"volume", "delete", "nope", "--yes"}}) {
+    CtlResult r = e.Ctl(args);
+    REQUIRE_EXIT(r, 3);
+    CHECK(r.err == missing);
+    CHECK(r.out.empty());
+  }
+  CtlResult no_show = e.Ctl({"tenant", "show", "ghost", "-o", "json"});
+  REQUIRE_EXIT(no_show, 3);
+  CHECK(no_show.out.empty());  // nothing on stdout for scripts to misread
+}
+
+TEST_CASE("weftctl refuses to resize below usage and to delete a tenant with volumes, exit code 5",
+          "[cli][integration]") {
+  Env e;
+  e.Ok({"tenant", "create", "acme"});
+  e.Ok({"volume", "create", "v", "--tenant", "acme", "--size", "1Gi"});
+  WriteFile(e.cluster, "v", "a", 3 * Mi);
+  WriteFile(e.cluster, "v", "b", 1 * Mi);
+  Json v = e.CtlJson({"volume", "show", "v"});
+  REQUIRE(v["usage"]["bytes"].num() == 4.0 * Mi);
+  REQUIRE(v["usage"]["inodes"].num() == 3);
+
+  CtlResult small = e.Ctl({"volume", "resize", "v", "--size", "1Mi"});
+  REQUIRE_EXIT(small, 5);
+  CHECK(small.err ==
+        "weftctl: over quota: volume 'v' holds 4Mi, more than the new size 1Mi (resize to at least 4Mi, or delete data "
+        "first)\n");
+  CtlResult few = e.Ctl({"volume", "resize", "v", "--inodes", "2"});
+  REQUIRE_EXIT(few, 5);
+  CHECK_THAT(few.err, Catch::Contains("holds 3 inodes"));
+  CHECK(e.CtlJson({"volume", "show", "v"})["quota"]["bytes"].num() == 1.0 * Gi);  // unchanged
+  // Exactly the usage is fine.
+  CHECK(e.CtlJson({"volume", "resize", "v", "--size", "4Mi"})["quota"]["bytes"].num() == 4.0 * Mi);
+
+  CtlResult tenant_quota = e.Ctl({"tenant", "set-quota", "acme", "--max-bytes", "2Mi"});
+  REQUIRE_EXIT(tenant_quota, 5);
+  CHECK_THAT(tenant_quota.err, Catch::Contains("tenant 'acme' already uses 4Mi"));
+
+  CtlResult busy = e.Ctl({"tenant", "delete", "acme"});
+  REQUIRE_EXIT(busy, 5);
+  CHECK_THAT(busy.err, Catch::StartsWith("weftctl: tenant 'acme' still owns volumes") &&
+                           Catch::Contains("weftctl volume list --tenant acme"));
+  REQUIRE_EXIT(e.Ctl({"tenant", "show", "acme"}), 0);
+
+  CtlResult over = e.Ctl({"tenant", "create", "capped", "--max-volumes", "1"});
+  REQUIRE_EXIT(over, 0);
+  e.Ok({"volume", "create", "c1", "--tenant", "capped"});
+  CtlResult second = e.Ctl({"volume", "create", "c2", "--tenant", "capped"});
+  REQUIRE_EXIT(second, 5);
+  CHECK_THAT(second.err, Catch::StartsWith("weftctl: over quota: tenant 'capped' volume quota exceeded"));
+}
+
+TEST_CASE("weftctl rejects invalid sizes with exit code 2 naming the value", "[cli][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 1});
+  e.Ok({"tenant", "create", "acme"});
+  e.Ok({"volume", "create", "v", "--tenant", "acme"});
+  for (std::string bad : {"10Gb", "-1", "1.2.3Gi", "", "20000Ei", "10gi", "1.5"}) {
+    for (auto verb : std::vector<std::vector<std::string>>{{"volume", "create", "w", "--tenant", "acme", "--size"},
+                                                            {"volume", "resize", "v", "--size"},
+                                                            {"tenant", "set-quota", "acme", "--max-bytes"}}) {
+      verb.push_back(bad);
+      CtlResult r = e.Ctl(verb);
+      REQUIRE_EXIT(r, 2);
+      CHECK_THAT(r.err, Catch::StartsWith("weftctl: --"));
+      if (!bad.empty()) CHECK_THAT(r.err, Catch::Contains("'" + bad + "'"));
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
+  }
+  CHECK(e.CtlJson({"volume", "list"})["volumes"].size() == 1);  // nothing was created
+  CHECK(e.CtlJson({"volume", "show", "v"})["quota"]["bytes"].num() == 100.0 * Gi);  // nor resized
+}
+
+TEST_CASE("weftctl class list and show", "[cli][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 0, .wait_registered = false});
+  CtlResult table = e.Ctl({"class", "list"});
+  REQUIRE_EXIT(table, 0);
+  CHECK_THAT(table.out, Catch::StartsWith("NAME     SIZE    INODES   REPLICATION   STRIPE   CHUNK   BANDWIDTH") &&
+                            Catch::Contains("\nsmall    10Gi    1M       3") && Catch::Contains("\nlarge    1Ti"));
+  Json list = e.CtlJson({"class", "list"});
+  REQUIRE(list["classes"].size() == 3);
+  bool saw_small = false;
+  for (size_t i = 0; i < list["classes"].size(); ++i) {
+    Json c = list["classes"][i];
+    if (c["name"].str() != "small") continue;
+    saw_small = true;
+    CHECK(c["default_quota_bytes"].num() == 10.0 * Gi);
+    CHECK(c["default_quota_inodes"].num() == 1e6);
+    CHECK(c["replication"].num() == 3);
+    CHECK(c["qos_bandwidth_bytes"].num() == 200.0 * Mi);
+  }
+  CHECK(saw_small);
+  CtlResult yaml = e.Ctl({"class", "show", "large", "-o", "yaml"});
+  REQUIRE_EXIT(yaml, 0);
+  CHECK_THAT(yaml.out, Catch::StartsWith("name: large\ndefault_quota_bytes: 1099511627776\n"));
+  CtlResult show = e.Ctl({"class", "show", "medium"});
+  REQUIRE_EXIT(show, 0);
+  CHECK_THAT(show.out, Catch::Contains("Default size:    100Gi\n"));
+  CtlResult missing = e.Ctl({"class", "show", "huge"});
+  REQUIRE_EXIT(missing, 3);
+  CHECK(missing.err == "weftctl: volume class 'huge' not found (list classes with: weftctl class list)\n");
+}
+
+TEST_CASE("weftctl cluster status shows servers, chains and health, and scripts can wait on it",
+          "[cli][integration]") {
+  Env e(ClusterOptions{.meta_args = {"--server-timeout-ms", "2000"}});
+  Json s = e.CtlJson({"cluster", "status"});
+  CHECK(s["health"].str() == "ok");
+  CHECK(s["servers_up"].num() == 3);
+  CHECK(s["servers_down"].num() == 0);
+  CHECK(s["degraded_chains"].num() == 0);
+  CHECK(s["under_replicated"].num() == 0);
+  CHECK(s["metadata"]["address"].str() == e.cluster.meta_address());
+  CHECK_FALSE(s["metadata"]["version"].str().empty());
+  CHECK(s["metadata"]["uptime_ms"].is_number());
+  REQUIRE(s["servers"].size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(s["servers"][i]["state"].str() == "up");
+    CHECK_THAT(s["servers"][i]["failure_domain"].str(), Catch::StartsWith("fd"));
+    CHECK(s["servers"][i]["capacity_bytes"].is_number());
+  }
+  REQUIRE(s["chains"].size() > 0);
+  for (size_t i = 0; i < s["chains"].size(); ++i) CHECK(s["chains"][i]["health"].str() == "healthy");
+
+  CtlResult table = e.Ctl({"cluster", "status"});
+  REQUIRE_EXIT(table, 0);
+  CHECK_THAT(table.out, Catch::StartsWith("Health:            ok\n") && Catch::Contains("\nServers:           3 up, 0 down\n") &&
+                            Catch::Contains("\nSERVERS\nID   STATE   FAILURE-DOMAIN") &&
+                            Catch::Contains("\nCHAINS\nID   VERSION   REPLICATION   SERVERS   HEALTH\n") &&
+                            Catch::Contains("healthy"));
+  CtlResult yaml = e.Ctl({"cluster", "status", "-o", "yaml"});
+  REQUIRE_EXIT(yaml, 0);
+  CHECK_THAT(yaml.out, Catch::StartsWith("health: ok\nservers_up: 3\nservers_down: 0\ndegraded_chains: 0\n"));
+
+  // A server dies: a script polling the JSON sees it go down and the cluster degrade.
+  e.cluster.StopChunk(0, SIGKILL);
+  Json degraded = s;
+  for (int i = 0; i < 100; ++i) {
+    degraded = e.CtlJson({"cluster", "status"});
+    if (degraded["servers_down"].num() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  CHECK(degraded["servers_down"].num() == 1);
+  CHECK(degraded["servers_up"].num() == 2);
+  CHECK(degraded["health"].str() == "degraded");
+  int down = 0;
+  for (size_t i = 0; i < 3; ++i) down += degraded["servers"][i]["state"].str() == "down";
+  CHECK(down == 1);
+  CtlResult text = e.Ctl({"cluster", "status"});
+  CHECK_THAT(text.out, Catch::StartsWith("Health:            degraded (1 server down"));
+}
+
+TEST_CASE("weftctl server list, show, drain and undrain", "[cli][integration]") {
+  Env e;
+  CtlResult table = e.Ctl({"server", "list"});
+  REQUIRE_EXIT(table, 0);
+  CHECK_THAT(table.out, Catch::StartsWith("ID   STATE   FAILURE-DOMAIN   ADDRESS"));
+  CHECK(std::count(table.out.begin(), table.out.end(), '\n') == 4);
+
+  Json list = e.CtlJson({"server", "list"});
+  REQUIRE(list["servers"].size() == 3);
+  auto id = static_cast<uint64_t>(list["servers"][0]["id"].num());
+  std::string ids = std::to_string(id);
+  CHECK(list["servers"][0]["state"].str() == "up");
+  CHECK_FALSE(list["servers"][0]["address"].str().empty());
+
+  Json one = e.CtlJson({"server", "show", ids});
+  CHECK(one["id"].num() == static_cast<double>(id));
+  CHECK(one["state"].str() == "up");
+  CHECK(one["chains"].size() > 0);
+  CtlResult show = e.Ctl({"server", "show", ids});
+  REQUIRE_EXIT(show, 0);
+  CHECK_THAT(show.out, Catch::StartsWith("ID:               " + ids + "\nState:            up\n") &&
+                           Catch::Contains("\nChains:           "));
+
+  CtlResult missing = e.Ctl({"server", "show", "999"});
+  REQUIRE_EXIT(missing, 3);
+  CHECK(missing.err == "weftctl: server 999 not found (list servers with: weftctl server list)\n");
+  REQUIRE_EXIT(e.Ctl({"server", "drain", "999"}), 3);
+
+  // weft-meta has no drain RPC yet: a clear "not supported" and the usage exit code.
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"server", "drain", ids}, {"server", "drain", ids, "--no-wait"}, {"server", "undrain", ids}}) {
+    CtlResult r = e.Ctl(args);
+    REQUIRE_EXIT(r, 2);
+    CHECK_THAT(r.err, Catch::StartsWith("weftctl: 'server " + args[1] + "' is not supported by this cluster yet"));
+    CHECK(r.out.empty());
+  }
+  CHECK(e.CtlJson({"server", "show", ids})["state"].str() == "up");
+}
+
+TEST_CASE("weftctl tenant token issue and revoke say they are not supported yet", "[cli][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 0, .wait_registered = false});
+  e.Ok({"tenant", "create", "acme"});
+  CtlResult issue = e.Ctl({"tenant", "token", "issue", "acme"});
+  REQUIRE_EXIT(issue, 2);
+  CHECK_THAT(issue.err, Catch::StartsWith("weftctl: 'tenant token issue' is not supported by this cluster yet"));
+  REQUIRE_EXIT(e.Ctl({"tenant", "token", "revoke", "acme", "t1"}), 2);
+}
+
+TEST_CASE("weftctl against an unreachable cluster fails within seconds with exit code 6", "[cli][integration]") {
+  const std::string closed = "127.0.0.1:" + std::to_string(ClosedPort());
+  for (auto args : std::vector<std::vector<std::string>>{{"cluster", "status"},
+                                                          {"volume", "list", "-o", "json"},
+                                                          {"tenant", "create", "x"},
+                                                          {"server", "drain", "1"}}) {
+    args.insert(args.begin(), {"--meta", closed});
+    CtlResult r = RunCtl(args);
+    REQUIRE_EXIT(r, 6);
+    CHECK(r.seconds < 5);
+    CHECK(r.out.empty());
+    CHECK(r.err == "weftctl: cannot reach weft-meta at " + closed +
+                       " (from --meta): Connection refused (is weft-meta running? set its address with --meta "
+                       "HOST:PORT or WEFT_META)\n");
+  }
+  CtlResult env = RunCtl({"cluster", "status"}, {.env = {{"WEFT_META", closed}}});
+  REQUIRE_EXIT(env, 6);
+  CHECK_THAT(env.err, Catch::Contains("(from WEFT_META)"));
+}
+
+TEST_CASE("weftctl gives up on a weft-meta that accepts but never answers", "[cli][integration]") {
+  // A listener that completes TCP handshakes (the kernel does) but never speaks HTTP/2.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(listen(fd, 16) == 0);
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  std::string silent = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  CtlResult r = RunCtl({"--meta", silent, "--timeout", "2", "cluster", "status"});
+  close(fd);
+  REQUIRE_EXIT(r, 6);
+  CHECK(r.seconds < 4);
+  CHECK_THAT(r.err, Catch::StartsWith("weftctl: ") && Catch::Contains(silent));
+}
+
+TEST_CASE("weftctl finds the cluster through WEFT_META, a config file and ./.weft-local", "[cli][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 0, .wait_registered = false});
+  e.Ok({"tenant", "create", "acme"});
+  std::string tmpl = (fs::temp_directory_path() / "weftctl-it-XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  const std::string dir = tmpl;
+
+  CtlResult env = RunCtl({"tenant", "list", "-o", "json"}, {.env = {{"WEFT_META", e.cluster.meta_address()}}});
+  REQUIRE_EXIT(env, 0);
+  CHECK(Json::Parse(env.out)["tenants"][0]["name"].str() == "acme");
+
+  std::ofstream(dir + "/weftctl.toml") << "meta = \"" << e.cluster.meta_address() << "\"\noutput = \"json\"\n";
+  CtlResult config = RunCtl({"--config", dir + "/weftctl.toml", "tenant", "list"});
+  REQUIRE_EXIT(config, 0);
+  CHECK(Json::Parse(config.out)["tenants"].size() == 1);
+
+  fs::create_directories(dir + "/home/.config/weft");
+  fs::copy_file(dir + "/weftctl.toml", dir + "/home/.config/weft/weftctl.toml");
+  CtlResult home = RunCtl({"tenant", "show", "acme"}, {.env = {{"HOME", dir + "/home"}}});
+  REQUIRE_EXIT(home, 0);
+  CHECK(Json::Parse(home.out)["name"].str() == "acme");
+
+  fs::create_directories(dir + "/work/.weft-local");
+  std::ofstream(dir + "/work/.weft-local/meta.addr") << e.cluster.meta_address() << "\n";
+  CtlResult local = RunCtl({"tenant", "list"}, {.cwd = dir + "/work"});
+  REQUIRE_EXIT(local, 0);
+  CHECK_THAT(local.out, Catch::Contains("\nacme "));
+
+  // The flag wins over all of them.
+  CtlResult flag = RunCtl({"--meta", "127.0.0.1:" + std::to_string(ClosedPort()), "tenant", "list"},
+                          {.env = {{"WEFT_META", e.cluster.meta_address()}}, .cwd = dir + "/work"});
+  REQUIRE_EXIT(flag, 6);
+
+  CtlResult bad_config = RunCtl({"--config", dir + "/absent.toml", "tenant", "list"});
+  REQUIRE_EXIT(bad_config, 2);
+  CHECK_THAT(bad_config.err, Catch::Contains("absent.toml"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace weft::cli::test
