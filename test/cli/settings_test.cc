@@ -88,7 +88,7 @@ TEST_CASE("XDG_CONFIG_HOME moves the default config file", "[cli][settings]") {
   CHECK(w.Resolve().meta == "xdg:1");
 }
 
-TEST_CASE("--config names the file to read and must exist", "[cli][settings]") {
+TEST_CASE("the file named by --config is read and must exist", "[cli][settings]") {
   World w;
   w.Write("mine.toml", "# comment\nmeta = 'mine:7'\n");
   SettingsFlags flags;
