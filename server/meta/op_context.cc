@@ -81,6 +81,8 @@ StatusOr<rec::Inode> OpContext::GetInode(uint64_t ino) {
   if (!i->has_value() || (volume_ && (*i)->attr().volume_id() != volume_->info().id())) {
     return Err(ENOENT, "no inode {}", ino);
   }
+  // Released (no link, no handle; its data awaits GC): gone for every operation.
+  if ((*i)->attr().nlink() == 0 && (*i)->open_handles() == 0) return Err(ENOENT, "inode {} has been removed", ino);
   return std::move(**i);
 }
 

@@ -82,7 +82,7 @@ class OpContext {
   Status CheckWritable() const;
 
   // --- Inodes of the bound volume ---
-  // ENOENT when absent or in another volume.
+  // ENOENT when absent, in another volume, or released (no link and no open handle left).
   StatusOr<rec::Inode> GetInode(uint64_t ino);
   // As GetInode, plus ENOTDIR when not a directory.
   StatusOr<rec::Inode> GetDir(uint64_t ino);

@@ -1,6 +1,7 @@
 #include "server/meta/check/check_command.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "server/meta/check/checker.h"
 #include "server/meta/kv.h"
@@ -8,6 +9,10 @@
 namespace weft::meta {
 
 int RunCheck(const std::string& data_dir) {
+  if (!std::filesystem::exists(data_dir + "/CURRENT")) {
+    fprintf(stderr, "weft-meta check: no weft-meta store at %s\n", data_dir.c_str());
+    return 2;
+  }
   auto kv = OpenRocksKv({.path = data_dir});
   if (!kv.ok()) {
     fprintf(stderr, "weft-meta check: cannot open %s: %s\n", data_dir.c_str(), kv.status().ToString().c_str());

@@ -1,0 +1,40 @@
+// The integration-test fixture: a real weft-meta (RocksDB, gRPC) started by TestCluster with no chunk
+// servers, a gRPC transport to it, and client `c` mounted on volume "v" of tenant "t" as root.
+//
+// Thread-safety: one test thread (clients may be copied to other threads).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "test/fixture/cluster.h"
+#include "test/meta/support/client.h"
+
+namespace weft::meta::test {
+
+class GrpcFixture {
+ public:
+  explicit GrpcFixture(std::vector<std::string> meta_args = {});
+
+  weft::test::TestCluster& cluster() { return *cluster_; }
+  Transport& transport() { return *transport_; }
+  TestClient NewClient() { return TestClient(transport_.get()); }
+  std::string data_dir() const { return cluster_->dir() + "/meta"; }
+  // Stops weft-meta (sig), runs `weft-meta check --data`, starts it again. Returns the exit code;
+  // *output gets what the checker printed.
+  int StopCheckRestart(std::string* output, int sig = SIGTERM);
+  // Runs `weft-meta check` on the (stopped) store.
+  int RunChecker(std::string* output);
+  ClusterStatusResponse Status();
+  // Waits until ClusterStatus reports no GC backlog. False on timeout.
+  bool WaitGcDrained(int timeout_ms = 10000);
+
+  TestClient c;
+
+ private:
+  std::unique_ptr<weft::test::TestCluster> cluster_;
+  std::unique_ptr<Transport> transport_;
+};
+
+}  // namespace weft::meta::test
