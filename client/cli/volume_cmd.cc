@@ -214,11 +214,12 @@ Status Delete(Cli& cli, const VolumeArgs& a) {
   cli.About("volume", a.name);
   auto vol = GetVolume(cli, a.name);
   if (!vol.ok()) return vol.status();
-  std::string question = fmt::format("Delete volume '{}' of tenant '{}' with {} in {} inodes{}? This cannot be undone.",
-                                     vol->name(), vol->tenant(), FormatSize(vol->usage().bytes()),
-                                     FormatCount(vol->usage().inodes()),
-                                     vol->mounts() ? fmt::format(" (mounted by {} clients, which lose it)", vol->mounts())
-                                                   : "");
+  const Usage& u = vol->usage();
+  std::string question = fmt::format(
+      "Delete volume '{}' of tenant '{}' ({} in {} {}){}? This cannot be undone.", vol->name(), vol->tenant(),
+      u.bytes() < 1024 ? fmt::format("{} bytes", u.bytes()) : FormatSize(u.bytes()), FormatCount(u.inodes()),
+      u.inodes() == 1 ? "inode" : "inodes",
+      vol->mounts() ? fmt::format(", mounted by {} clients that will lose it", vol->mounts()) : "");
   auto ok = Confirm(question, fmt::format("delete volume '{}'", a.name), a.yes, cli.io().stdin_terminal, cli.io().in,
                     cli.io().err);
   if (!ok.ok()) return ok.status();

@@ -233,6 +233,33 @@ TEST_CASE("weftctl volume delete --wait returns once the volume is purged", "[cl
   REQUIRE_EXIT(e.Ctl({"tenant", "delete", "acme"}), 0);
 }
 
+// Runs weftctl on a pseudo-terminal (util-linux script), typing `input`; stdout and stderr both arrive
+// in .out, as a terminal shows them.
+CtlResult OnTerminal(Env& e, const std::vector<std::string>& args, const std::string& input) {
+  std::string cmd = WeftctlPath() + " --meta " + e.cluster.meta_address();
+  for (const auto& a : args) cmd += " " + a;
+  return RunProgram({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"}, {.input = input});
+}
+
+TEST_CASE("on a terminal weftctl volume delete asks first and --wait draws a progress bar", "[cli][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 1});
+  e.Ok({"tenant", "create", "acme"});
+  e.Ok({"volume", "create", "v", "--tenant", "acme"});
+
+  CtlResult no = OnTerminal(e, {"volume", "delete", "v"}, "n\n");
+  REQUIRE_EXIT(no, 1);
+  CHECK_THAT(no.out, Catch::Contains("Delete volume 'v' of tenant 'acme' (0 bytes in 1 inode)? This cannot be undone. "
+                                     "[y/N]") &&
+                         Catch::Contains("weftctl: cancelled: volume 'v' was not deleted"));
+  REQUIRE_EXIT(e.Ctl({"volume", "show", "v"}), 0);
+
+  CtlResult yes = OnTerminal(e, {"volume", "delete", "v", "--wait"}, "y\n");
+  REQUIRE_EXIT(yes, 0);
+  CHECK_THAT(yes.out, Catch::Contains("\rpurge volume 'v' [") && Catch::Contains("] 100% 1/1 inodes") &&
+                          Catch::Contains("volume 'v' purged") && Catch::Contains("volume 'v' deleted and purged"));
+  REQUIRE_EXIT(e.Ctl({"volume", "show", "v"}), 3);
+}
+
 TEST_CASE("weftctl reports unknown tenants, volumes and classes with exit code 3", "[cli][integration]") {
   Env e(ClusterOptions{.chunk_servers = 1});
   e.Ok({"tenant", "create", "acme"});

@@ -24,17 +24,30 @@ std::string CtlResult::Describe() const {
   return fmt::format("exit {} after {:.2f}s\n--- stdout ---\n{}--- stderr ---\n{}", code, seconds, out, err);
 }
 
+std::string WeftctlPath() { return weft::test::TestCluster::BinDir() + "/weftctl"; }
+
 CtlResult RunCtl(const std::vector<std::string>& args, const CtlOptions& opts) {
-  std::string bin = weft::test::TestCluster::BinDir() + "/weftctl";
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> argv = {WeftctlPath()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProgram(argv, opts);
+}
+
+CtlResult RunProgram(const std::vector<std::string>& args, const CtlOptions& opts) {
+  int out_pipe[2], err_pipe[2], in_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
   auto start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, STDIN_FILENO);
+    if (opts.input.empty()) {
+      int devnull = open("/dev/null", O_RDONLY);
+      dup2(devnull, STDIN_FILENO);
+    } else {
+      dup2(in_pipe[0], STDIN_FILENO);
+    }
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
     if (chdir(opts.cwd.c_str()) != 0) _exit(126);
@@ -42,14 +55,19 @@ CtlResult RunCtl(const std::vector<std::string>& args, const CtlOptions& opts) {
     setenv("HOME", "/nonexistent", 1);
     for (const auto& [k, v] : opts.env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
-    argv.push_back(bin.data());
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
+    execv(argv[0], argv.data());
     _exit(127);
   }
   close(out_pipe[1]);
   close(err_pipe[1]);
+  close(in_pipe[0]);
+  // Small inputs fit the pipe's buffer: write them all, then close so the child sees end of input.
+  if (!opts.input.empty() && write(in_pipe[1], opts.input.data(), opts.input.size()) < 0) {
+    throw std::runtime_error("cannot write the child's input");
+  }
+  close(in_pipe[1]);
   CtlResult r;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   std::string* sinks[2] = {&r.out, &r.err};

@@ -22,10 +22,15 @@ struct CtlResult {
 struct CtlOptions {
   std::map<std::string, std::string> env;  // set in the child
   std::string cwd = "/";                   // working directory of the child
+  std::string input;                       // fed to stdin (then closed); "" = stdin is /dev/null
   int kill_after_ms = 30000;
 };
 
+// weftctl args...
 CtlResult RunCtl(const std::vector<std::string>& args, const CtlOptions& opts = {});
+// Any program (argv[0] a path), with the same environment rules.
+CtlResult RunProgram(const std::vector<std::string>& argv, const CtlOptions& opts = {});
+std::string WeftctlPath();
 
 // A free loopback port with nothing listening on it (bound, then closed).
 int ClosedPort();
