@@ -182,22 +182,25 @@ def report(a):
         for phase, unit in META_N_PHASES:
             rows.append((f"meta {phase}{' (cold)' if phase == 'stat' else ''}, {n} clients", f"meta_c{n}_{phase}", unit, {}))
 
-    cols = ["local", "weft", "moosefs"]
-    head = ["benchmark", "unit"] + [SYSTEM_NAMES[c] for c in cols] + ["weft/local", "weft/MooseFS"]
+    # Columns for the systems this run had (a --skip-moosefs run has no MooseFS column or ratio).
+    cols = [c for c in ("local", "weft", "moosefs") if c in systems]
+    bases = [c for c in ("local", "moosefs") if c in systems] if "weft" in systems else []
+    head = ["benchmark", "unit"] + [SYSTEM_NAMES[c] for c in cols] + [f"weft/{SYSTEM_NAMES[b]}" for b in bases]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
     ratios, verdicts = {}, {}
     for label, metric, unit, targets in rows:
         if metric not in runs:
             continue
         med = medians.get(metric, {})
-        cells = [cell(runs[metric].get(c), med.get(c)) if c in systems else "not run" for c in cols]
-        rl, rlv = ratio_cell(med.get("weft"), med.get("local"), targets.get("local"))
-        rm, rmv = ratio_cell(med.get("weft"), med.get("moosefs"), targets.get("moosefs"))
-        ratios[metric] = {"weft/local": rlv, "weft/moosefs": rmv}
-        for base, t in targets.items():
-            r = rlv if base == "local" else rmv
-            verdicts[f"{metric} weft/{base} >= {t:g}"] = None if r is None else r >= t
-        lines.append("| " + " | ".join([label, unit] + cells + [rl, rm]) + " |")
+        cells = [cell(runs[metric].get(c), med.get(c)) for c in cols]
+        ratios[metric] = {}
+        for b in bases:
+            text, r = ratio_cell(med.get("weft"), med.get(b), targets.get(b))
+            cells.append(text)
+            ratios[metric][f"weft/{b}"] = r
+            if b in targets:
+                verdicts[f"{metric} weft/{b} >= {targets[b]:g}"] = None if r is None else r >= targets[b]
+        lines.append("| " + " | ".join([label, unit] + cells) + " |")
     table = "\n".join(lines)
 
     mem_lines = []
