@@ -294,10 +294,4 @@ void Printer::Emit(const Value& doc, const std::function<std::string()>& human) 
   out_.flush();
 }
 
-void Printer::Note(std::string_view line) {
-  if (format_ != Format::kTable) return;
-  out_ << line << "\n";
-  out_.flush();
-}
-
 }  // namespace weft::cli

@@ -111,8 +111,6 @@ class Printer {
   Format format() const { return format_; }
   // JSON/YAML: prints doc. Table: prints human() (called only then).
   void Emit(const Value& doc, const std::function<std::string()>& human);
-  // Table format only: prints a line for humans ("volume 'x' created"). Machine formats print nothing.
-  void Note(std::string_view line);
 
  private:
   const Format format_;

@@ -181,11 +181,6 @@ TEST_CASE("Printer emits the document for machines and the text for humans", "[c
   CHECK(json.str() == "{\n  \"name\": \"x\"\n}\n");
   CHECK(yaml.str() == "name: x\n");
   CHECK(human_calls == 1);
-  std::ostringstream note_table, note_json;
-  Printer(Format::kTable, note_table).Note("done");
-  Printer(Format::kJson, note_json).Note("done");
-  CHECK(note_table.str() == "done\n");
-  CHECK(note_json.str().empty());
 }
 
 }  // namespace
