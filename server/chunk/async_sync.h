@@ -50,13 +50,18 @@ class Resumer {
   asio::any_completion_handler<Signature> handler_;
 };
 
+// Note on style (GCC 12 coroutine bugs): functions that wrap async_initiate are plain functions returning
+// the awaitable, never coroutines that co_await it (GCC 12 destroys lambda captures twice when a lambda
+// with captures appears in a co_await expression); and co_await never appears inside ?: (temporaries
+// are destroyed wrongly).
+
 // Suspended coroutines in FIFO order.
 class WaitQueue {
  public:
   using Handler = Resumer<void()>;
 
   asio::awaitable<void> Wait() {
-    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
         [this](auto handler) { q_.emplace_back(std::move(handler)); }, asio::use_awaitable);
   }
   bool empty() const { return q_.empty(); }
@@ -175,7 +180,7 @@ class AsyncRwLock {
     Resumer<void()> handler;
   };
   asio::awaitable<void> Enqueue(bool exclusive) {
-    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
         [this, exclusive](auto handler) { q_.push_back(Waiter{exclusive, Resumer<void()>(std::move(handler))}); },
         asio::use_awaitable);
   }
@@ -220,8 +225,7 @@ class AsyncSemaphore {
       available_ -= n;
       co_return;
     }
-    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
-        [this, n](auto handler) { q_.push_back(Waiter{n, Resumer<void()>(std::move(handler))}); }, asio::use_awaitable);
+    co_await Enqueue(n);
   }
   void Release(uint64_t n) {
     available_ += n;
@@ -240,6 +244,10 @@ class AsyncSemaphore {
     uint64_t n;
     Resumer<void()> handler;
   };
+  asio::awaitable<void> Enqueue(uint64_t n) {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+        [this, n](auto handler) { q_.push_back(Waiter{n, Resumer<void()>(std::move(handler))}); }, asio::use_awaitable);
+  }
   uint64_t capacity_;
   uint64_t available_;
   std::deque<Waiter> q_;

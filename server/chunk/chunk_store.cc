@@ -194,7 +194,8 @@ asio::awaitable<StatusOr<ChunkMeta>> ChunkStore::Install(const ChunkKey& key, co
   if (!file.ok()) co_return file.status();
   const int fd = (*file)->fd();
   if (span > length) memset(buf.data() + length, 0, span - length);
-  Status s = span ? co_await WriteFull(*io_, fd, buf.data(), span, 0, buf.index()) : Status::Ok();
+  Status s;  // (no co_await inside ?: — GCC 12 mishandles the temporaries)
+  if (span) s = co_await WriteFull(*io_, fd, buf.data(), span, 0, buf.index());
   if (s.ok()) s = co_await SyncIfNeeded(fd);
   if (!s.ok()) co_return s.Annotate("chunk " + key.ToString());
   ChunkMeta m;
@@ -223,7 +224,7 @@ asio::awaitable<Status> ChunkStore::RewriteBlocks(const ChunkKey& key, uint32_t 
 }
 
 asio::awaitable<Status> ChunkStore::Remove(const ChunkKey& key, const ChunkMeta& old) {
-  Status s = co_await meta_->Put(key, std::nullopt);
+  Status s = co_await meta_->Delete(key);
   if (!s.ok()) co_return s.Annotate("remove chunk " + key.ToString());
   Account(old, std::nullopt);
   fds_.Evict(key);

@@ -44,11 +44,20 @@ StatusOr<std::vector<ChunkKey>> MetaCommitter::List(uint64_t ino, uint32_t from_
   return out;
 }
 
-boost::asio::awaitable<Status> MetaCommitter::Put(const ChunkKey& key, std::optional<ChunkMeta> meta) {
-  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Status)>(
-      [this, key, meta = std::move(meta)](auto handler) mutable { Enqueue(key, std::move(meta), Done(std::move(handler))); },
+// Not a coroutine (see async_sync.h): returns the awaitable that queues the update when awaited.
+boost::asio::awaitable<Status> MetaCommitter::Update(const ChunkKey& key, std::optional<ChunkMeta> meta) {
+  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Status)>(
+      [this, key, meta = std::move(meta)](auto handler) mutable {
+        Enqueue(key, std::move(meta), Done(std::move(handler)));
+      },
       boost::asio::use_awaitable);
 }
+
+boost::asio::awaitable<Status> MetaCommitter::Put(const ChunkKey& key, const ChunkMeta& meta) {
+  return Update(key, meta);
+}
+
+boost::asio::awaitable<Status> MetaCommitter::Delete(const ChunkKey& key) { return Update(key, std::nullopt); }
 
 void MetaCommitter::PutLazy(const ChunkKey& key, std::optional<ChunkMeta> meta) {
   Enqueue(key, std::move(meta), Done());

@@ -38,8 +38,9 @@ class MetaCommitter {
 
   StatusOr<std::optional<ChunkMeta>> Get(const ChunkKey& key);
   StatusOr<std::vector<ChunkKey>> List(uint64_t ino, uint32_t from_index);
-  // meta == nullopt deletes the record. Completes when the batch holding the update is durable.
-  boost::asio::awaitable<Status> Put(const ChunkKey& key, std::optional<ChunkMeta> meta);
+  // Completes when the batch holding the update is durable.
+  boost::asio::awaitable<Status> Put(const ChunkKey& key, const ChunkMeta& meta);
+  boost::asio::awaitable<Status> Delete(const ChunkKey& key);
   void PutLazy(const ChunkKey& key, std::optional<ChunkMeta> meta);
 
   // Writes what is queued and stops the commit thread. Idempotent.
@@ -54,6 +55,7 @@ class MetaCommitter {
     MetaMutation mutation;
     Done done;  // empty for lazy updates
   };
+  boost::asio::awaitable<Status> Update(const ChunkKey& key, std::optional<ChunkMeta> meta);
   void Enqueue(const ChunkKey& key, std::optional<ChunkMeta> meta, Done done);
   void Run();
   void Finish(std::vector<Pending> batch, const Status& s);

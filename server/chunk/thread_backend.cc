@@ -22,20 +22,20 @@ class ThreadBackend final : public IoBackend {
   ~ThreadBackend() override { pool_.join(); }
 
   asio::awaitable<long> Read(int fd, char* buf, size_t len, uint64_t off, int) override {
-    co_return co_await Run([=] { return static_cast<long>(pread(fd, buf, len, static_cast<off_t>(off))); });
+    return Run([=] { return static_cast<long>(pread(fd, buf, len, static_cast<off_t>(off))); });
   }
   asio::awaitable<long> Write(int fd, const char* buf, size_t len, uint64_t off, int) override {
-    co_return co_await Run([=] { return static_cast<long>(pwrite(fd, buf, len, static_cast<off_t>(off))); });
+    return Run([=] { return static_cast<long>(pwrite(fd, buf, len, static_cast<off_t>(off))); });
   }
   asio::awaitable<long> Sync(int fd) override {
-    co_return co_await Run([=] { return static_cast<long>(fdatasync(fd)); });
+    return Run([=] { return static_cast<long>(fdatasync(fd)); });
   }
   std::string_view name() const override { return "threads"; }
 
  private:
   template <typename Fn>
-  asio::awaitable<long> Run(Fn fn) {
-    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(long)>(
+  asio::awaitable<long> Run(Fn fn) {  // not a coroutine (see async_sync.h)
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(long)>(
         [this, fn](auto handler) {
           // The work guard keeps the loop running while the syscall is on a worker thread.
           asio::post(pool_, [fn, h = Resumer<void(long)>(std::move(handler)), work = asio::make_work_guard(loop_)]() mutable {

@@ -62,8 +62,9 @@ class UringBackend final : public IoBackend {
     io_uring_queue_exit(&ring_);
   }
 
+  // These are not coroutines (see async_sync.h): they return the awaitable of the operation.
   asio::awaitable<long> Read(int fd, char* buf, size_t len, uint64_t off, int buf_index) override {
-    co_return co_await Submit([=](io_uring_sqe* sqe) {
+    return Submit([=](io_uring_sqe* sqe) {
       if (buf_index >= 0) {
         io_uring_prep_read_fixed(sqe, fd, buf, static_cast<unsigned>(len), off, buf_index);
       } else {
@@ -73,7 +74,7 @@ class UringBackend final : public IoBackend {
   }
 
   asio::awaitable<long> Write(int fd, const char* buf, size_t len, uint64_t off, int buf_index) override {
-    co_return co_await Submit([=](io_uring_sqe* sqe) {
+    return Submit([=](io_uring_sqe* sqe) {
       if (buf_index >= 0) {
         io_uring_prep_write_fixed(sqe, fd, buf, static_cast<unsigned>(len), off, buf_index);
       } else {
@@ -83,7 +84,7 @@ class UringBackend final : public IoBackend {
   }
 
   asio::awaitable<long> Sync(int fd) override {
-    co_return co_await Submit([=](io_uring_sqe* sqe) { io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC); });
+    return Submit([=](io_uring_sqe* sqe) { io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC); });
   }
 
   Status RegisterBuffers(std::span<const iovec> buffers) override {
@@ -101,7 +102,7 @@ class UringBackend final : public IoBackend {
   using Prep = std::function<void(io_uring_sqe*)>;
 
   asio::awaitable<long> Submit(Prep prep) {
-    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(long)>(
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(long)>(
         [this, prep = std::move(prep)](auto handler) mutable {
           auto op = std::make_unique<Op>(Op{Resumer<void(long)>(std::move(handler))});
           if (!backlog_.empty() || !Queue(op, prep)) backlog_.push_back({std::move(op), std::move(prep)});

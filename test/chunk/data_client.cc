@@ -1,0 +1,183 @@
+#include "test/chunk/data_client.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include <arpa/inet.h>
+
+#include "common/crc32c.h"
+#include "common/frame.h"
+#include "common/grpc_util.h"
+#include "common/net.h"
+#include "weft/cluster.grpc.pb.h"
+
+namespace weft::test {
+
+TestDataClient::TestDataClient(const std::string& address) {
+  auto hp = ParseHostPort(address);
+  if (!hp.ok()) throw std::runtime_error(hp.status().ToString());
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(hp->port);
+  if (inet_pton(AF_INET, hp->host.c_str(), &sa.sin_addr) != 1) throw std::runtime_error("bad host " + hp->host);
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0 || connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    int e = errno;
+    if (fd_ >= 0) close(fd_);
+    throw std::runtime_error("connect " + address + ": " + strerror(e));
+  }
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+TestDataClient::~TestDataClient() {
+  if (fd_ >= 0) close(fd_);
+}
+
+void TestDataClient::SendRaw(std::string_view bytes) {
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) throw std::runtime_error(std::string("send: ") + strerror(errno));
+    off += static_cast<size_t>(n);
+  }
+}
+
+uint64_t TestDataClient::Send(uint8_t type, const google::protobuf::MessageLite& msg, std::string_view payload) {
+  uint64_t id = next_id_++;
+  SendRaw(EncodeFrame(type, id, msg.SerializeAsString(), payload, 0));
+  return id;
+}
+
+bool TestDataClient::ReadExact(char* p, size_t n, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  size_t got = 0;
+  while (got < n) {
+    int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    if (left <= 0) return false;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, left) <= 0) continue;
+    ssize_t r = ::recv(fd_, p + got, n - got, 0);
+    if (r <= 0) return false;
+    got += static_cast<size_t>(r);
+  }
+  return true;
+}
+
+std::optional<TestReply> TestDataClient::Receive(int timeout_ms) {
+  std::string fixed(kFixedHeaderSize, '\0');
+  if (!ReadExact(fixed.data(), fixed.size(), timeout_ms)) return std::nullopt;
+  auto h = DecodeFixedHeader({reinterpret_cast<const uint8_t*>(fixed.data()), fixed.size()}, FrameLimits{.max_payload = 64u << 20});
+  if (!h.ok()) throw std::runtime_error("bad reply: " + h.status().ToString());
+  std::string msg(h->header_len, '\0');
+  TestReply r;
+  r.payload.resize(h->payload_len);
+  if (!ReadExact(msg.data(), msg.size(), timeout_ms) || !ReadExact(r.payload.data(), r.payload.size(), timeout_ms)) {
+    return std::nullopt;
+  }
+  if (!VerifyHeaderCrc(*h, {reinterpret_cast<const uint8_t*>(fixed.data()), fixed.size()}, msg).ok()) {
+    throw std::runtime_error("reply header CRC mismatch");
+  }
+  if (h->type != FRAME_REPLY || !r.reply.ParseFromString(msg)) throw std::runtime_error("not a reply frame");
+  r.id = h->request_id;
+  return r;
+}
+
+bool TestDataClient::WaitClosed(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, 100) <= 0) continue;
+    ssize_t r = ::recv(fd_, buf, sizeof buf, 0);
+    if (r <= 0) return true;
+  }
+  return false;
+}
+
+TestReply TestDataClient::Call(uint8_t type, const google::protobuf::MessageLite& msg, std::string_view payload) {
+  uint64_t id = Send(type, msg, payload);
+  auto r = Receive();
+  if (!r) throw std::runtime_error("no reply");
+  if (r->id != id) throw std::runtime_error("reply to another request");
+  return std::move(*r);
+}
+
+WriteRequest MakeWrite(uint64_t ino, uint32_t index, const ChainInfo& chain, uint32_t offset, std::string_view data,
+                       uint32_t chunk_size) {
+  WriteRequest w;
+  w.mutable_chunk()->set_ino(ino);
+  w.mutable_chunk()->set_index(index);
+  w.mutable_chain()->set_chain_id(chain.id());
+  w.mutable_chain()->set_chain_version(chain.version());
+  w.set_offset(offset);
+  w.set_length(static_cast<uint32_t>(data.size()));
+  w.set_chunk_size(chunk_size);
+  for (uint32_t c : BlockCrcs(data.data(), data.size())) w.add_crcs(c);
+  return w;
+}
+
+ReadRequest MakeRead(uint64_t ino, uint32_t index, const ChainInfo& chain, uint32_t offset, uint32_t length) {
+  ReadRequest r;
+  r.mutable_chunk()->set_ino(ino);
+  r.mutable_chunk()->set_index(index);
+  r.mutable_chain()->set_chain_id(chain.id());
+  r.mutable_chain()->set_chain_version(chain.version());
+  r.set_offset(offset);
+  r.set_length(length);
+  return r;
+}
+
+bool ReplyCrcsMatch(const TestReply& r) {
+  return FirstBadBlock(r.payload.data(), r.payload.size(),
+                       {r.reply.crcs().data(), static_cast<size_t>(r.reply.crcs_size())}) < 0;
+}
+
+ChainTable FetchTable(const std::string& meta_address) {
+  auto stub = Cluster::NewStub(MakeChannel(meta_address, 200));
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx, std::chrono::seconds(5));
+  ChainTableRequest req;
+  ChainTable t;
+  grpc::Status s = stub->GetChainTable(&ctx, req, &t);
+  if (!s.ok()) throw std::runtime_error("GetChainTable: " + s.error_message());
+  return t;
+}
+
+ChainInfo WaitChain(const std::string& meta_address, int servers, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ChainTable t = FetchTable(meta_address);
+    for (const auto& c : t.chains()) {
+      if (c.servers_size() == servers && static_cast<int>(c.replication()) == servers) return c;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("no chain of " + std::to_string(servers) + " servers in time");
+}
+
+ChainInfo GetChain(const std::string& meta_address, uint32_t id) {
+  ChainTable t = FetchTable(meta_address);
+  for (const auto& c : t.chains()) {
+    if (c.id() == id) return c;
+  }
+  throw std::runtime_error("no chain " + std::to_string(id));
+}
+
+std::string ServerAddress(const ChainTable& table, uint64_t id) {
+  for (const auto& s : table.servers()) {
+    if (s.id() == id) return s.address();
+  }
+  throw std::runtime_error("no server " + std::to_string(id));
+}
+
+}  // namespace weft::test

@@ -1,0 +1,64 @@
+// A blocking data-protocol client for the chunk server tests (the test's own oracle: plain sockets and
+// the common frame codec, no weft-chunk code), and helpers to find chains through weft-meta.
+//
+// Thread-safety: one TestDataClient per thread, except that one thread may Send while another Receives.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <google/protobuf/message_lite.h>
+
+#include "weft/common.pb.h"
+#include "weft/data.pb.h"
+
+namespace weft::test {
+
+struct TestReply {
+  uint64_t id = 0;
+  DataReply reply;
+  std::string payload;
+};
+
+class TestDataClient {
+ public:
+  // Connects to host:port; throws std::runtime_error when it cannot.
+  explicit TestDataClient(const std::string& address);
+  ~TestDataClient();
+  TestDataClient(const TestDataClient&) = delete;
+  TestDataClient& operator=(const TestDataClient&) = delete;
+
+  void SendRaw(std::string_view bytes);
+  // Sends a frame; returns its request id.
+  uint64_t Send(uint8_t type, const google::protobuf::MessageLite& msg, std::string_view payload = {});
+  // The next reply frame; nullopt when the connection closed or nothing came within timeout_ms.
+  std::optional<TestReply> Receive(int timeout_ms = 30000);
+  // True when the server closes the connection within timeout_ms (reading and dropping anything sent).
+  bool WaitClosed(int timeout_ms);
+  // Send + Receive; throws when no reply comes.
+  TestReply Call(uint8_t type, const google::protobuf::MessageLite& msg, std::string_view payload = {});
+
+ private:
+  bool ReadExact(char* p, size_t n, int timeout_ms);
+  int fd_ = -1;
+  uint64_t next_id_ = 1;
+};
+
+WriteRequest MakeWrite(uint64_t ino, uint32_t index, const ChainInfo& chain, uint32_t offset, std::string_view data,
+                       uint32_t chunk_size = 1u << 20);
+ReadRequest MakeRead(uint64_t ino, uint32_t index, const ChainInfo& chain, uint32_t offset, uint32_t length);
+// True when the reply's CRCs match its payload.
+bool ReplyCrcsMatch(const TestReply& r);
+
+// weft-meta's chain table (Cluster.GetChainTable).
+ChainTable FetchTable(const std::string& meta_address);
+// Waits until the table has a chain with `servers` members (target replication `servers`); throws on timeout.
+ChainInfo WaitChain(const std::string& meta_address, int servers, int timeout_ms = 30000);
+// The chain with this id in the current table (throws when absent).
+ChainInfo GetChain(const std::string& meta_address, uint32_t id);
+std::string ServerAddress(const ChainTable& table, uint64_t id);
+
+}  // namespace weft::test
