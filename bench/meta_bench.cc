@@ -71,6 +71,14 @@ class BenchClient {
     (void)Call([&](auto* c) { return stub_->Unmount(c, u, &ur); });
   }
 
+  // Renews the session (a real client does this every TTL/3).
+  void Keepalive() {
+    weft::KeepaliveRequest k;
+    k.set_session_id(session_);
+    weft::KeepaliveResponse kr;
+    if (auto s = Call([&](auto* c) { return stub_->Keepalive(c, k, &kr); }); !s.ok()) Die("keepalive", s);
+  }
+
   std::string Name(int i, bool renamed) const { return (renamed ? "r" : "f") + std::to_string(i); }
 
   // Each phase returns the number of operations it made.
@@ -199,6 +207,13 @@ int main(int argc, char** argv) {
     ++run;
     std::vector<std::unique_ptr<BenchClient>> clients;
     for (int i = 0; i < n; ++i) clients.push_back(std::make_unique<BenchClient>(o, i, run));
+    std::atomic<bool> done{false};
+    std::thread keepalive([&] {
+      while (!done.load()) {
+        for (auto& c : clients) c->Keepalive();
+        for (int i = 0; i < 50 && !done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
     for (const auto& [name, fn] : phases) {
       std::atomic<uint64_t> ops{0};
       std::barrier sync(n + 1);
@@ -217,6 +232,8 @@ int main(int argc, char** argv) {
              static_cast<double>(ops.load()) / secs, secs);
       fflush(stdout);
     }
+    done = true;
+    keepalive.join();
   }
   return 0;
 }

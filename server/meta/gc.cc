@@ -9,8 +9,11 @@
 
 namespace weft::meta {
 namespace {
-constexpr size_t kInodesPerPass = 256;
+constexpr size_t kInodesPerPass = 1024;
 constexpr size_t kPurgeStepsPerPass = 64;
+// Wake-ups closer than this are coalesced: a pass rescans the queue, so one pass per burst of
+// unlinks rather than one per unlink.
+constexpr auto kMinPassGap = std::chrono::milliseconds(50);
 }  // namespace
 
 GcWorker::GcWorker(KvStore* kv, Sequencer* sequencer, ClusterManager* cluster, const MetaOptions& options)
@@ -43,15 +46,21 @@ void GcWorker::Loop() {
       if (stopping_) return;
       woken_ = false;
     }
-    // Keep going while passes make progress (a large queue drains without waiting out the interval).
-    while (RunOnce() > 0) {
+    // Full passes mean a backlog: keep going without waiting out the interval.
+    while (RunOnce() > 0 && backlog_) {
       std::lock_guard lock(mu_);
       if (stopping_) return;
     }
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, kMinPassGap, [&] { return stopping_; });
+    if (stopping_) return;
   }
 }
 
-size_t GcWorker::RunOnce() { return CollectInodes() + PurgeVolumes(); }
+size_t GcWorker::RunOnce() {
+  backlog_ = false;
+  return CollectInodes() + PurgeVolumes();
+}
 
 size_t GcWorker::CollectInodes() {
   std::vector<uint64_t> done;
@@ -80,6 +89,7 @@ size_t GcWorker::CollectInodes() {
     done.push_back(ino);
   }
   if (!it->status().ok()) spdlog::error("gc: scan: {}", it->status().ToString());
+  if (done.size() >= kInodesPerPass) backlog_ = true;
   if (done.empty()) return 0;
   Status s = sequencer_->Run([&done](OpContext& ctx) { return ops::FinishGc(ctx, done); });
   if (!s.ok()) {
@@ -113,6 +123,7 @@ size_t GcWorker::PurgeVolumes() {
       ++steps;
     }
     if (done) spdlog::info("gc: volume {} purged", id);
+    else backlog_ = true;
   }
   return steps;
 }

@@ -54,6 +54,7 @@ class GcWorker {
     uint32_t delay_ms;
   };
   std::map<uint64_t, Backoff> backoff_;  // worker thread only
+  bool backlog_ = false;                 // worker thread only: the last pass left work behind
 };
 
 }  // namespace weft::meta

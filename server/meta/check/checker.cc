@@ -151,6 +151,8 @@ class Checker {
       }
       const bool queued = s_.gc.count(ino) > 0;
       const uint64_t handles = handles_.count(ino) ? handles_[ino] : 0;
+      const uint64_t xattrs = s_.xattrs.count(ino) ? s_.xattrs.at(ino) : 0;
+      if (inode.xattrs() != xattrs) Bad("inode {} counts {} xattrs, {} exist", ino, inode.xattrs(), xattrs);
       if (inode.open_handles() != handles) {
         Bad("inode {} counts {} open handles, {} handle records exist", ino, inode.open_handles(), handles);
       }

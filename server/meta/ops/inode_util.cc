@@ -53,8 +53,9 @@ Status DropLink(OpContext& ctx, rec::Inode* inode) {
   return Status::Ok();
 }
 
-Status DeleteXattrs(OpContext& ctx, uint64_t ino) {
-  std::string prefix = keys::XattrPrefix(ino);
+Status DeleteXattrs(OpContext& ctx, const rec::Inode& inode) {
+  if (inode.xattrs() == 0) return Status::Ok();
+  std::string prefix = keys::XattrPrefix(inode.attr().ino());
   std::vector<std::string> doomed;
   auto it = ctx.reader().Scan(prefix, keys::PrefixEnd(prefix));
   for (; it->Valid(); it->Next()) doomed.emplace_back(it->key());
@@ -65,11 +66,12 @@ Status DeleteXattrs(OpContext& ctx, uint64_t ino) {
 
 Status ReleaseInode(OpContext& ctx, const rec::Inode& inode) {
   const Attr& a = inode.attr();
-  RETURN_IF_ERROR(DeleteXattrs(ctx, a.ino()));
+  RETURN_IF_ERROR(DeleteXattrs(ctx, inode));
   if (S_ISREG(a.mode())) {
     RETURN_IF_ERROR(ctx.Charge(-static_cast<int64_t>(a.size()), -1, 0));
     rec::Inode dead = inode;
     dead.mutable_attr()->set_nlink(0);
+    dead.set_xattrs(0);
     ctx.PutInode(dead);
     rec::GcItem item;
     item.set_volume_id(a.volume_id());
@@ -84,7 +86,7 @@ Status ReleaseInode(OpContext& ctx, const rec::Inode& inode) {
 }
 
 Status DeleteDirInode(OpContext& ctx, const rec::Inode& dir) {
-  RETURN_IF_ERROR(DeleteXattrs(ctx, dir.attr().ino()));
+  RETURN_IF_ERROR(DeleteXattrs(ctx, dir));
   RETURN_IF_ERROR(ctx.Charge(0, -1, 0));
   ctx.Delete(keys::Inode(dir.attr().ino()));
   return Status::Ok();

@@ -30,8 +30,8 @@ Status DropLink(OpContext& ctx, rec::Inode* inode);
 // Releases an inode with no link and no open handle: its usage leaves the counters, its xattrs go;
 // a regular file goes to the GC queue (its record stays for the layout), anything else is deleted.
 Status ReleaseInode(OpContext& ctx, const rec::Inode& inode);
-// Deletes every xattr of ino.
-Status DeleteXattrs(OpContext& ctx, uint64_t ino);
+// Deletes every xattr of inode (nothing to scan when it has none).
+Status DeleteXattrs(OpContext& ctx, const rec::Inode& inode);
 // Removes an empty directory's inode (and its xattrs) and its usage. REQUIRES: no entries.
 Status DeleteDirInode(OpContext& ctx, const rec::Inode& dir);
 

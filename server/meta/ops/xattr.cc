@@ -95,6 +95,7 @@ Status SetXattr(OpContext& ctx, const XattrRequest& req, XattrResponse*) {
   if ((req.flags() & kXattrCreate) && old->has_value()) return Err(EEXIST, "xattr '{}' exists", req.name());
   if ((req.flags() & kXattrReplace) && !old->has_value()) return Err(ENODATA, "no xattr '{}'", req.name());
   ctx.batch().Put(key, req.value());
+  if (!old->has_value()) inode->set_xattrs(inode->xattrs() + 1);
   *inode->mutable_attr()->mutable_ctime() = ctx.now();
   ctx.PutInode(*inode);
   return Status::Ok();
@@ -110,6 +111,7 @@ Status RemoveXattr(OpContext& ctx, const XattrRequest& req, XattrResponse*) {
   if (!old.ok()) return old.status();
   if (!old->has_value()) return Err(ENODATA, "no xattr '{}' on inode {}", req.name(), req.ino());
   ctx.Delete(key);
+  inode->set_xattrs(inode->xattrs() > 0 ? inode->xattrs() - 1 : 0);
   *inode->mutable_attr()->mutable_ctime() = ctx.now();
   ctx.PutInode(*inode);
   return Status::Ok();
