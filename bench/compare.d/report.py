@@ -138,8 +138,29 @@ def ratio_cell(num, den, target):
     return s, r
 
 
-def environment(workdir):
+def environment(workdir, bin_dir, source):
     env = {"kernel": platform.release(), "cpus": os.cpu_count()}
+    # Which weft the binaries are: --source when given, else the git state of the tree that holds them.
+    if source:
+        env["source"] = source
+    else:
+        try:
+            git = ["git", "-C", bin_dir]
+            head = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+            dirty = subprocess.run(git + ["status", "--short", "--untracked-files=no"], capture_output=True,
+                                   text=True).stdout.split("\n")
+            dirty = [l[3:] for l in dirty if l.strip() and not l[3:].startswith("bench/")]
+            env["source"] = (f"git {head}" + (f" + uncommitted changes in {len(dirty)} file(s)" if dirty else "")
+                             if head else "unknown (not a git tree)")
+            env["source_dirty_files"] = dirty
+        except OSError:
+            pass
+    binaries = {}
+    for b in ("weft-meta", "weft-chunk", "weft-mount", "weft-bench"):
+        path = os.path.join(bin_dir, b)
+        if os.path.exists(path):
+            binaries[b] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(path)))
+    env["binaries_built"] = binaries
     try:
         with open("/proc/meminfo") as f:
             env["mem_gib"] = round(int(f.readline().split()[1]) / MIB, 1)
@@ -214,7 +235,7 @@ def report(a):
                 mem_lines.append(f"| {proc} | {shown} |")
     mem_table = "\n".join(mem_lines)
 
-    env = environment(a.workdir)
+    env = environment(a.workdir, a.bin, a.source)
     date = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     config = (f"size {a.size}, runtime {a.runtime}s per random job, medians of {a.runs} run(s); "
               f"metadata: weft-bench meta {a.meta}; weft volume class {a.weft_class}, replication 3; "
@@ -225,6 +246,8 @@ def report(a):
           f"Machine: {env.get('cpus')} CPUs ({env.get('cpu', '?')}), {env.get('mem_gib', '?')} GiB, "
           f"kernel {env.get('kernel')}; disk {env.get('disk', '?')}; {env.get('fio', 'fio')}; "
           f"MooseFS {env.get('moosefs', '?')}  ",
+          f"weft: {env.get('source', '?')}; binaries from {a.bin} (weft-chunk built "
+          f"{env.get('binaries_built', {}).get('weft-chunk', '?')})  ",
           f"Config: {config}", "", table, ""]
     if mem_table:
         md += ["Peak memory over the whole run:", "", mem_table, ""]
@@ -262,8 +285,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("cmd", choices=["report"])
     for opt in ("results", "rss", "rss-samples", "failures", "json", "md", "name", "command", "size", "runtime", "runs",
-                "jobs", "meta", "weft-class", "weft-args", "mfs-fsync", "workdir", "systems", "load"):
+                "jobs", "meta", "weft-class", "weft-args", "mfs-fsync", "workdir", "systems", "load", "bin"):
         p.add_argument("--" + opt, required=True)
+    p.add_argument("--source", default="")
     report(p.parse_args())
 
 
