@@ -10,7 +10,7 @@ job_pid=""
 run_bg() {
   local log=$1 rc=0
   shift
-  timeout -k 10 "$job_timeout" "$@" >"$log" 2>&1 </dev/null &
+  timeout -k 10 "$job_timeout" "$@" >"$log" 2>&1 </dev/null 9>&- &
   job_pid=$!
   wait "$job_pid" || rc=$?
   job_pid=""

@@ -66,7 +66,7 @@ MATOCS_LISTEN_HOST = $mfs_ip
 MATOCL_LISTEN_HOST = $mfs_ip
 CFG
   setsid nsenter --net="/run/netns/$ns" mfsmaster -f -c "$mfs_dir/mfsmaster.cfg" start \
-    >>"$mfs_logs/master.log" 2>&1 </dev/null &
+    >>"$mfs_logs/master.log" 2>&1 </dev/null 9>&- &
   mfs_master_pid=$!
   pids+=("$mfs_master_pid")
   mfs_wait_port 9421 "$mfs_master_pid" "$mfs_logs/master.log" || return 1
@@ -88,7 +88,7 @@ HDD_TEST_SPEED = 0
 HDD_FSYNC_BEFORE_CLOSE = $mfs_fsync
 CFG
     setsid nsenter --net="/run/netns/$ns" mfschunkserver -f -c "$mfs_dir/cs$i/mfschunkserver.cfg" start \
-      >>"$mfs_logs/cs$i.log" 2>&1 </dev/null &
+      >>"$mfs_logs/cs$i.log" 2>&1 </dev/null 9>&- &
     p=$!
     pids+=("$p")
     mfs_chunk_pids+=("$p")
@@ -103,7 +103,7 @@ CFG
 
   # The mount.
   setsid nsenter --net="/run/netns/$ns" mfsmount "$mfs_mnt" -f -H "$mfs_ip" -P 9421 \
-    >>"$mfs_logs/mount.log" 2>&1 </dev/null &
+    >>"$mfs_logs/mount.log" 2>&1 </dev/null 9>&- &
   mfs_mount_pid=$!
   pids+=("$mfs_mount_pid")
   mounts+=("$mfs_mnt")
