@@ -82,22 +82,31 @@ run_fio() {
 
 run_meta() {
   local run=$1 sys=$2 dir=$3 prefix=$4 rc=0
-  local json=$raw/$run-$sys-meta.json log=$raw/$run-$sys-meta.log
+  local json=$raw/$run-$sys-meta.json log=$raw/$run-$sys-meta.log tsv=$raw/$run-$sys-meta.tsv
   run_bg "$log" $prefix "$bench_bin" meta --via mount --dir "$dir" --clients "1,$meta_clients" \
     --dirs "$meta_dirs" --files "$meta_files" --drop-caches --label "$sys" --json "$json" || rc=$?
-  if [ $rc = 0 ] && python3 "$here/compare.d/report.py" meta "$json" >"$raw/$run-$sys-meta.tsv" 2>>"$log"; then
-    sed "s/^/$run\t$sys\t/" "$raw/$run-$sys-meta.tsv" >>"$results"
-    return 0
-  fi
+  # weft-bench writes the phases it finished even when a later one fails: keep those.
+  : >"$tsv"
+  [ -s "$json" ] && python3 "$here/compare.d/report.py" meta "$json" >"$tsv" 2>>"$log" || true
+  sed "s/^/$run\t$sys\t/" "$tsv" >>"$results"
+  [ $rc = 0 ] && [ -s "$tsv" ] && return 0
   [ $rc = 124 ] && { echo "timed out after ${job_timeout}s" >>"$log"; dead[$sys]="meta hung in run $run"; }
   echo "exit code $rc" >>"$log"
-  record_fail "$run" "$sys" meta "$log" meta_c1_create meta_c1_stat meta_c1_unlink
+  local missing=() c p
+  for c in 1 "$meta_clients"; do
+    for p in mkdir create stat readdir rename unlink rmdir; do
+      grep -q "^meta_c${c}_$p	" "$tsv" || missing+=("meta_c${c}_$p")
+    done
+  done
+  record_fail "$run" "$sys" meta "$log" "${missing[@]}"
 }
 
-# Peak RSS is read after every job too, so a process that dies later still has a figure.
+# After every job: peak RSS (so a process that dies later still has a figure) and the load average
+# (other work on the machine skews the figures; the report shows the highest).
 sample_rss() {
   [ $skip_weft = 1 ] || weft_rss >>"$work/rss-samples.tsv"
   [ $skip_mfs = 1 ] || mfs_rss >>"$work/rss-samples.tsv"
+  cut -d' ' -f1 /proc/loadavg >>"$work/load-samples.txt"
 }
 
 # run_jobs RUN SYS DIR PREFIX
