@@ -25,6 +25,15 @@ Timespec NsToTimespec(int64_t ns) {
 
 bool Overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) { return a0 < b1 && b0 < a1; }
 
+// The inode's open handles, kept alive for the caller's walk.
+std::vector<std::shared_ptr<FileHandle>> Handles(InodeState& st) {
+  std::vector<std::shared_ptr<FileHandle>> out;
+  std::lock_guard lock(st.mu);
+  out.reserve(st.handles.size());
+  for (const auto& [raw, h] : st.handles) out.push_back(h);
+  return out;
+}
+
 }  // namespace
 
 std::shared_ptr<InodeState> ClientImpl::FindInode(uint64_t ino) {
@@ -48,24 +57,30 @@ FileHandle* ClientImpl::AttachHandle(const Attr& attr, uint64_t meta_handle, int
       w = st;
     }
   }
-  auto* fh = new FileHandle();
+  auto owned = std::make_shared<FileHandle>();
+  FileHandle* fh = owned.get();
   fh->inode = st;
   fh->meta_handle = meta_handle;
   fh->flags = flags;
   std::lock_guard lock(st->mu);
   // Close-to-open: a fresh open sees the committed length unless this client holds newer writes.
   if (st->handles.empty() || attr.size() > st->size) st->size = attr.size();
-  st->handles.insert(fh);
+  st->handles.emplace(fh, std::move(owned));
   return fh;
 }
 
 void ClientImpl::DetachHandle(FileHandle* fh) {
   auto st = fh->inode;
+  std::shared_ptr<FileHandle> owned;
   {
     std::lock_guard lock(st->mu);
-    st->handles.erase(fh);
+    auto it = st->handles.find(fh);
+    if (it != st->handles.end()) {
+      owned = std::move(it->second);
+      st->handles.erase(it);
+    }
   }
-  delete fh;
+  owned.reset();  // freed here unless another thread's walk still holds it
   std::lock_guard lock(inodes_mu_);
   auto it = inodes_.find(st->ino);
   st.reset();
@@ -111,10 +126,12 @@ Status ClientImpl::FlushBufLocked(FileHandle* fh) {
   if (!fh->buf || fh->buf->len == 0) {
     if (fh->buf) pool_.Release(std::move(fh->buf->data));
     fh->buf.reset();
+    fh->buffered = false;
     return Status::Ok();
   }
   auto b = std::make_shared<WriteBuf>(std::move(*fh->buf));
   fh->buf.reset();
+  fh->buffered = false;
   auto st = fh->inode;
   auto crcs = std::make_shared<std::vector<uint32_t>>(BlockCrcs(b->data.data(), b->len));
   // Writes to overlapping ranges of a chunk go out one after the other, so the last one wins everywhere.
@@ -190,6 +207,7 @@ Status ClientImpl::Write(FileHandle* fh, uint64_t off, const char* data, size_t 
     }
     std::memcpy(fh->buf->data.data() + fh->buf->len, data + (pos - off), n);
     fh->buf->len += n;
+    fh->buffered = true;
     if (fh->buf->off + fh->buf->len == cs) RETURN_IF_ERROR(FlushBufLocked(fh));
     pos += n;
   }
@@ -204,14 +222,9 @@ Status ClientImpl::Write(FileHandle* fh, uint64_t off, const char* data, size_t 
 }
 
 Status ClientImpl::SyncInode(InodeState& st) {
-  std::vector<FileHandle*> handles;
-  {
-    std::lock_guard lock(st.mu);
-    handles.assign(st.handles.begin(), st.handles.end());
-  }
-  for (FileHandle* h : handles) {
+  for (const auto& h : Handles(st)) {
     std::lock_guard lock(h->mu);
-    RETURN_IF_ERROR(FlushBufLocked(h));
+    RETURN_IF_ERROR(FlushBufLocked(h.get()));
   }
   std::unique_lock lock(st.mu);
   st.cv.wait(lock, [&] { return st.inflight.empty(); });
@@ -277,12 +290,7 @@ Status ClientImpl::Close(FileHandle* fh) {
 }
 
 void ClientImpl::DropReadahead(InodeState& st, uint64_t begin, uint64_t end) {
-  std::vector<FileHandle*> handles;
-  {
-    std::lock_guard lock(st.mu);
-    handles.assign(st.handles.begin(), st.handles.end());
-  }
-  for (FileHandle* h : handles) {
+  for (const auto& h : Handles(st)) {
     std::lock_guard lock(h->ra_mu);
     for (auto it = h->ra.begin(); it != h->ra.end();) {
       if (Overlaps(it->second->start, it->second->start + it->second->len, begin, end)) it = h->ra.erase(it);
@@ -359,7 +367,7 @@ StatusOr<size_t> ClientImpl::Read(FileHandle* fh, uint64_t off, size_t size, cha
   {
     std::lock_guard lock(st->mu);
     pending = !st->inflight.empty();
-    for (FileHandle* h : st->handles) pending = pending || h->buf.has_value();
+    for (const auto& [raw, h] : st->handles) pending = pending || h->buffered.load();
   }
   if (pending) RETURN_IF_ERROR(SyncInode(*st));
   uint64_t file_size;

@@ -6,6 +6,7 @@
 // writes (on loop threads) take only InodeState::mu.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <future>
@@ -41,7 +42,9 @@ struct InodeState {
   std::vector<InflightRange> inflight;  // GUARDED_BY(mu)
   uint64_t next_id = 1;                 // GUARDED_BY(mu)
   Status error;                         // GUARDED_BY(mu): first failed background write, reported once
-  std::set<FileHandle*> handles;        // GUARDED_BY(mu)
+  // GUARDED_BY(mu). The map owns the open handles: a thread that walks them copies the shared_ptrs under
+  // mu, so a handle closed meanwhile stays valid until the walk is done.
+  std::map<FileHandle*, std::shared_ptr<FileHandle>> handles;
 };
 
 struct WriteBuf {
@@ -68,6 +71,7 @@ class FileHandle {
 
   std::mutex mu;  // the write buffer and grant
   std::optional<client::WriteBuf> buf;
+  std::atomic<bool> buffered{false};  // buf holds data; readable without mu
   uint64_t granted_end = 0;
   bool dirty = false;  // written since the last length commit
   int64_t mtime_ns = 0;

@@ -185,7 +185,10 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto h = Cl(req)->Open(CallerOf(req), ToWeft(req, ino), flags & ~O_TRUNC);
   if (!h.ok()) return ReplyStatus(req, h.status());
   fi->fh = reinterpret_cast<uint64_t>(*h);
-  fi->keep_cache = 0;  // close-to-open: a new open sees other clients' committed writes
+  // Close-to-open: a new open sees other clients' committed writes. Dropping the page cache is not
+  // enough: the kernel's cached size must go too, or it would clip reads to a stale length.
+  fi->keep_cache = 0;
+  if (Ctx(req)->session) fuse_lowlevel_notify_inval_inode(Ctx(req)->session, ino, -1, 0);
   if (fuse_reply_open(req, fi) == -ENOENT) (void)Cl(req)->Close(*h);
 }
 

@@ -20,13 +20,17 @@ namespace weft::fuse {
 struct FuseOptions {
   double attr_timeout = 1.0;   // kernel attribute cache, seconds; default 1
   double entry_timeout = 1.0;  // kernel dentry cache, seconds; default 1
-  bool writeback_cache = true; // kernel write-back caching (FUSE_CAP_WRITEBACK_CACHE); default on
+  // Kernel write-back caching (FUSE_CAP_WRITEBACK_CACHE); default off. With it the kernel trusts its own
+  // file sizes and never takes another client's from the metadata service, which breaks close-to-open
+  // on a shared volume; turn it on only for a volume no other client writes.
+  bool writeback_cache = false;
   unsigned max_write = 1u << 20;  // largest write request from the kernel; default 1 MiB
   unsigned max_readahead = 1u << 20;  // kernel readahead per request; default 1 MiB
 };
 
 struct FuseContext {
   Client* client = nullptr;
+  fuse_session* session = nullptr;  // set once the session exists
   FuseOptions opts;
 };
 

@@ -59,6 +59,7 @@ int Serve(Options& opt, int notify_fd) {
     tell("Ecannot create the FUSE session (bad -o option?)\n");
     return 1;
   }
+  ctx.session = se;
   if (fuse_set_signal_handlers(se) != 0 || fuse_session_mount(se, opt.mountpoint.c_str()) != 0) {
     tell("Ecannot mount at " + opt.mountpoint + " (is /dev/fuse available, the directory present?)\n");
     fuse_session_destroy(se);
@@ -93,7 +94,8 @@ int main(int argc, char** argv) {
   app.add_flag("--read-only", opt.client.read_only, "mount read-only");
   app.add_option("--attr-timeout", opt.fuse.attr_timeout, "kernel attribute cache seconds")->capture_default_str();
   app.add_option("--entry-timeout", opt.fuse.entry_timeout, "kernel dentry cache seconds")->capture_default_str();
-  app.add_option("--writeback-cache", opt.fuse.writeback_cache, "kernel write-back cache")->capture_default_str();
+  app.add_flag("--writeback-cache", opt.fuse.writeback_cache,
+               "kernel write-back cache (only for volumes no other client writes: sizes are not shared)");
   app.add_option("--readahead", opt.client.readahead_bytes, "client readahead bytes")->capture_default_str();
   app.add_option("--write-buffer", opt.client.write_buffer_bytes, "client write buffer bytes")->capture_default_str();
   app.add_option("--io-threads", opt.client.io_threads, "data-plane threads")->capture_default_str();
