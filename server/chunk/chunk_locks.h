@@ -34,6 +34,7 @@ class ChunkLockTable {
       if (table_) table_->Unref(key_);
     }
     ChunkLocks* operator->() const { return locks_; }
+    ChunkLocks* get() const { return locks_; }
 
    private:
     ChunkLockTable* table_;
@@ -48,6 +49,11 @@ class ChunkLockTable {
     return Ref(this, key, slot.get());
   }
   size_t size() const { return map_.size(); }
+  // True while an update of key holds or waits for its update lock.
+  bool UpdateInFlight(const ChunkKey& key) const {
+    auto it = map_.find(key);
+    return it != map_.end() && !it->second->update.idle();
+  }
 
  private:
   void Unref(const ChunkKey& key) {

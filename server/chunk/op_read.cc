@@ -33,7 +33,9 @@ asio::awaitable<Response> ChunkService::HandleRead(Request& r) {
     co_return resp;
   }
   const ChunkMeta& m = **meta;
-  if (!req.any_state() && !m.clean() && !view->is_tail()) {
+  // Dirty: an update applied here but not yet acknowledged by the chain, or one on its way (this copy may
+  // apply it after the tail did, since replicas apply concurrently): only the tail answers then.
+  if (!req.any_state() && !view->is_tail() && (!m.clean() || locks_.UpdateInFlight(key))) {
     co_return Fail(Err(EAGAIN, "chunk {} is dirty here (v{}, committed v{}): read from the tail", key.ToString(),
                        m.version, m.committed),
                    chain_id);

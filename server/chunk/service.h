@@ -64,6 +64,20 @@ class ChunkService final : public RequestHandler {
   asio::awaitable<Response> HandleTruncate(Request& r);
   asio::awaitable<Response> HandleRemove(Request& r);
 
+  struct Applied {
+    Status status;
+    ChunkMeta meta;
+  };
+  // Applies a write to the local copy (or, with sync, copies the predecessor's whole chunk) under the
+  // chunk's data lock.
+  asio::awaitable<Applied> ApplyWrite(const ChainView& view, const ChunkKey& key, ChunkLocks* locks,
+                                      const std::optional<ChunkMeta>& old, const WriteRequest& req, IoBuffer& payload,
+                                      const UpdateVersion& v, bool sync);
+  // Sends msg to the next server of the chain on lane `lane` and waits. OK, the successor's error, or
+  // EAGAIN when it cannot be reached or does not answer in time.
+  asio::awaitable<Status> Forward(const ChainView& view, uint8_t type, const google::protobuf::MessageLite& msg,
+                                  std::span<const char> payload, int lane);
+
   // The chain of ref as this server sees it, after refreshing the table when ref is newer. ESTALE when
   // ref is older than the server's chain or the server is not in the chain; EAGAIN when the server's
   // table stays behind ref.
