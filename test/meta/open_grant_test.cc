@@ -1,6 +1,7 @@
 // ops/open_close.cc and ops/grant_commit.cc: handles, O_TRUNC, space grants, commits, statfs.
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "test/meta/support/core_fixture.h"
 
@@ -36,15 +37,29 @@ TEMPLATE_TEST_CASE("open returns a handle and close releases it", "[meta][open]"
   CHECK(f.Check() == "");
 }
 
-TEMPLATE_TEST_CASE("open of a directory for writing fails with EISDIR", "[meta][open]", ENGINES) {
+TEMPLATE_TEST_CASE("open of a directory fails with EISDIR (directories need no handle)", "[meta][open]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   auto d = f.c.Mkdir(f.c.root, "d");
   CHECK(Errno(f.c.Open(d->ino(), O_WRONLY)) == EISDIR);
   CHECK(Errno(f.c.Open(d->ino(), O_RDONLY | O_TRUNC)) == EISDIR);
-  auto r = f.c.Open(d->ino(), O_RDONLY);
-  REQUIRE(r.ok());
-  CHECK(f.c.Close(r->handle()).ok());
+  CHECK(Errno(f.c.Open(d->ino(), O_RDONLY)) == EISDIR);
+}
+
+TEMPLATE_TEST_CASE("an unlinked open FIFO stays until its last close, then is deleted", "[meta][open][unlink]", ENGINES) {
+  TestType engine;
+  CoreFixture f(engine.Open());
+  auto fifo = f.c.Create(f.c.root, "p", S_IFIFO | 0644);
+  REQUIRE(fifo.ok());
+  auto h = f.c.Open(fifo->ino(), O_RDONLY);
+  REQUIRE(h.ok());
+  REQUIRE(f.c.Unlink(f.c.root, "p").ok());
+  CHECK(f.c.GetAttr(fifo->ino())->nlink() == 0);
+  CHECK(f.Check() == "");
+  REQUIRE(f.c.Close(h->handle()).ok());
+  CHECK(Errno(f.c.GetAttr(fifo->ino())) == ENOENT);
+  CHECK(f.GcPending() == 0);  // nothing to collect: not a regular file
+  CHECK(f.Check() == "");
 }
 
 TEMPLATE_TEST_CASE("open with O_TRUNC sets the size to 0 and frees its usage", "[meta][open][quota]", ENGINES) {

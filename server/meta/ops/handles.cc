@@ -14,7 +14,7 @@ bool WantsWrite(uint32_t flags) { return (flags & O_ACCMODE) != O_RDONLY || (fla
 Status CheckOpen(OpContext& ctx, const Caller& caller, const rec::Inode& inode, uint32_t flags) {
   const Attr& a = inode.attr();
   if (S_ISLNK(a.mode())) return Err(ELOOP, "inode {} is a symlink", a.ino());
-  if (S_ISDIR(a.mode()) && WantsWrite(flags)) return Err(EISDIR, "inode {} is a directory", a.ino());
+  if (S_ISDIR(a.mode())) return Err(EISDIR, "inode {} is a directory (list it with ReadDir; no handle needed)", a.ino());
   if (WantsWrite(flags)) RETURN_IF_ERROR(ctx.CheckWritable());
   int mask = 0;
   switch (flags & O_ACCMODE) {

@@ -16,7 +16,7 @@ inline constexpr uint64_t kMaxFileSize = 1ull << 60;
 
 // True when open(2) flags ask for writing (O_WRONLY, O_RDWR or O_TRUNC).
 bool WantsWrite(uint32_t flags);
-// The open(2) checks for an existing inode: ELOOP (symlink), EISDIR (directory opened for writing),
+// The open(2) checks for an existing inode: ELOOP (symlink), EISDIR (directory: no handles on them),
 // EROFS (writing on a read-only volume or session), EACCES (permission by the access mode; O_TRUNC
 // needs write).
 Status CheckOpen(OpContext& ctx, const Caller& caller, const rec::Inode& inode, uint32_t flags);

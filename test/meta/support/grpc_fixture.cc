@@ -9,9 +9,9 @@
 
 namespace weft::meta::test {
 
-GrpcFixture::GrpcFixture(std::vector<std::string> meta_args) : c(nullptr) {
+GrpcFixture::GrpcFixture(std::vector<std::string> meta_args, int chunk_servers) : c(nullptr) {
   weft::test::ClusterOptions o;
-  o.chunk_servers = 0;
+  o.chunk_servers = chunk_servers;
   o.meta_args = std::move(meta_args);
   cluster_ = std::make_unique<weft::test::TestCluster>(o);
   transport_ = NewGrpcTransport(cluster_->meta_address());

@@ -1,5 +1,5 @@
-// The integration-test fixture: a real weft-meta (RocksDB, gRPC) started by TestCluster with no chunk
-// servers, a gRPC transport to it, and client `c` mounted on volume "v" of tenant "t" as root.
+// The integration-test fixture: a real weft-meta (RocksDB, gRPC) started by TestCluster (with no chunk
+// servers unless asked), a gRPC transport to it, and client `c` mounted on volume "v" of tenant "t" as root.
 //
 // Thread-safety: one test thread (clients may be copied to other threads).
 #pragma once
@@ -15,7 +15,8 @@ namespace weft::meta::test {
 
 class GrpcFixture {
  public:
-  explicit GrpcFixture(std::vector<std::string> meta_args = {});
+  // chunk_servers > 0 starts that many weft-chunk processes and waits until they have registered.
+  explicit GrpcFixture(std::vector<std::string> meta_args = {}, int chunk_servers = 0);
 
   weft::test::TestCluster& cluster() { return *cluster_; }
   Transport& transport() { return *transport_; }
