@@ -240,35 +240,47 @@ void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus) {
   auto* dh = reinterpret_cast<DirHandle*>(fi->fh);
-  std::lock_guard lock(dh->mu);
-  std::string cookie;
-  if (off > 0) {
-    if (static_cast<size_t>(off) > dh->names.size()) return ReplyStatus(req, Err(EINVAL, "bad directory offset"));
-    cookie = dh->names[static_cast<size_t>(off) - 1];
-  }
-  uint32_t limit = static_cast<uint32_t>(std::clamp<size_t>(size / 32, 16, 1024));
-  auto page = Cl(req)->ReadDir(CallerOf(req), ToWeft(req, ino), cookie, limit, plus);
-  if (!page.ok()) return ReplyStatus(req, page.status());
   std::vector<char> buf(size);
   size_t used = 0;
-  off_t next = off;
-  for (const auto& e : page->entries) {
-    size_t n;
-    dh->names.resize(static_cast<size_t>(next));
-    if (plus) {
-      fuse_entry_param ep = Entry(req, e.attr());
-      n = fuse_add_direntry_plus(req, buf.data() + used, size - used, e.name().c_str(), &ep, next + 1);
-    } else {
-      struct stat st {};
-      st.st_ino = ToKernel(req, e.ino());
-      st.st_mode = e.mode();
-      n = fuse_add_direntry(req, buf.data() + used, size - used, e.name().c_str(), &st, next + 1);
+  Status err;
+  do {
+    // The reply goes out only after the lock is released: once the kernel has it, a releasedir may free
+    // the handle on another thread.
+    std::lock_guard lock(dh->mu);
+    std::string cookie;
+    if (off > 0) {
+      if (static_cast<size_t>(off) > dh->names.size()) {
+        err = Err(EINVAL, "bad directory offset");
+        break;
+      }
+      cookie = dh->names[static_cast<size_t>(off) - 1];
     }
-    if (n > size - used) break;  // full: the kernel asks again from this offset
-    used += n;
-    ++next;
-    dh->names.push_back(e.name());
-  }
+    uint32_t limit = static_cast<uint32_t>(std::clamp<size_t>(size / 32, 16, 1024));
+    auto page = Cl(req)->ReadDir(CallerOf(req), ToWeft(req, ino), cookie, limit, plus);
+    if (!page.ok()) {
+      err = page.status();
+      break;
+    }
+    off_t next = off;
+    dh->names.resize(static_cast<size_t>(next));
+    for (const auto& e : page->entries) {
+      size_t n;
+      if (plus) {
+        fuse_entry_param ep = Entry(req, e.attr());
+        n = fuse_add_direntry_plus(req, buf.data() + used, size - used, e.name().c_str(), &ep, next + 1);
+      } else {
+        struct stat st {};
+        st.st_ino = ToKernel(req, e.ino());
+        st.st_mode = e.mode();
+        n = fuse_add_direntry(req, buf.data() + used, size - used, e.name().c_str(), &st, next + 1);
+      }
+      if (n > size - used) break;  // full: the kernel asks again from this offset
+      used += n;
+      ++next;
+      dh->names.push_back(e.name());
+    }
+  } while (false);
+  if (!err.ok()) return ReplyStatus(req, err);
   fuse_reply_buf(req, buf.data(), used);
 }
 

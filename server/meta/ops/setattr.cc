@@ -1,5 +1,7 @@
 // SetAttr with Linux's rules:
-//   mode   owner or root (EPERM); setgid drops when a non-root caller is not in the file's group
+//   mode   owner or root (EPERM); setgid drops when a non-root caller is not in the file's group. A
+//          writer may clear setuid/setgid and nothing else: the kernel asks that on a write or truncate
+//          by a non-owner (ATTR_KILL_SUID), with the writer's uid
 //   uid    root only (the owner may "change" it to itself) (EPERM)
 //   gid    root, or the owner to a group it belongs to (EPERM)
 //          changing uid or gid of a non-directory clears setuid, and setgid when group-executable
@@ -61,7 +63,13 @@ Status SetAttr(OpContext& ctx, const SetAttrRequest& req, AttrResponse* resp) {
     if (c.uid() != a->uid()) return Err(EPERM, "only the owner or root changes the group");
     if (req.gid() != a->gid() && !InGroup(c, req.gid())) return Err(EPERM, "caller is not in group {}", req.gid());
   }
-  if (Has(mask, SETATTR_MODE) && !owner) return Err(EPERM, "only the owner or root changes the mode");
+  if (Has(mask, SETATTR_MODE) && !owner) {
+    const uint32_t privs = S_ISUID | S_ISGID;
+    const uint32_t was = a->mode() & 07777, now = req.mode() & 07777;
+    const bool kills_privs_only = now != was && (now & ~privs) == (was & ~privs) && (now & ~was) == 0;
+    if (!kills_privs_only) return Err(EPERM, "only the owner or root changes the mode");
+    RETURN_IF_ERROR(CheckAccess(c, *a, kMayWrite));
+  }
   if (Has(mask, SETATTR_ATIME_NOW) || Has(mask, SETATTR_MTIME_NOW)) {
     if (!owner) RETURN_IF_ERROR(CheckAccess(c, *a, kMayWrite));
   }
