@@ -56,7 +56,7 @@ asio::awaitable<StatusOr<IoBuffer>> ChunkStore::ReadCheckedBlock(const ChunkKey&
 
 asio::awaitable<StatusOr<ChunkMeta>> ChunkStore::Write(const ChunkKey& key, const std::optional<ChunkMeta>& old,
                                                        uint32_t offset, uint32_t length, IoBuffer& buf,
-                                                       const UpdateVersion& v) {
+                                                       const UpdateVersion& v, std::span<const uint32_t> payload_crcs) {
   const uint64_t span_start = AlignDown(offset);
   const uint64_t end = uint64_t{offset} + length;
   const uint64_t span_end = AlignUp(end);
@@ -106,8 +106,10 @@ asio::awaitable<StatusOr<ChunkMeta>> ChunkStore::Write(const ChunkKey& key, cons
   ChunkMeta m = old ? *old : ChunkMeta{};
   m.length = static_cast<uint32_t>(std::max<uint64_t>(old_len, end));
   m.crcs.resize(BlockCount(m.length), ZeroBlockCrc());
-  for (uint64_t b = span_start / kCrcBlock; b < span_end / kCrcBlock; ++b) {
-    m.crcs[b] = Crc32c(buf.data() + (b * kCrcBlock - span_start), kCrcBlock);
+  // Whole payload pieces of an aligned write are whole blocks: their CRCs were verified on receipt.
+  const uint64_t reusable = skip == 0 ? std::min<uint64_t>(payload_crcs.size(), length / kCrcBlock) : 0;
+  for (uint64_t b = span_start / kCrcBlock, i = 0; b < span_end / kCrcBlock; ++b, ++i) {
+    m.crcs[b] = i < reusable ? payload_crcs[i] : Crc32c(buf.data() + (b * kCrcBlock - span_start), kCrcBlock);
   }
   m.version = v.version;
   m.committed = v.committed;

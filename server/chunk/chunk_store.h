@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,10 +66,13 @@ class ChunkStore {
 
   // Writes `length` payload bytes at `offset`. The payload sits in buf at buf.data() + offset % 4096 and
   // buf holds at least AlignUp(offset % 4096 + length) bytes; the edge bytes around the payload are
-  // overwritten by the read-merge. EIO when an edge block's stored bytes fail their CRC.
+  // overwritten by the read-merge. EIO when an edge block's stored bytes fail their CRC. payload_crcs,
+  // when given, are the payload's verified per-4-KiB CRCs: an aligned write reuses them for its whole
+  // blocks instead of computing them again.
   boost::asio::awaitable<StatusOr<ChunkMeta>> Write(const ChunkKey& key, const std::optional<ChunkMeta>& old,
                                                      uint32_t offset, uint32_t length, IoBuffer& buf,
-                                                     const UpdateVersion& v);
+                                                     const UpdateVersion& v,
+                                                     std::span<const uint32_t> payload_crcs = {});
 
   // Reads [offset, offset + length) of the chunk described by meta; bytes past meta.length are zeros.
   // Blocks failing their CRC are listed, not an error. Errors: EIO and friends from the disk.

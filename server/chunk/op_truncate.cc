@@ -48,7 +48,8 @@ asio::awaitable<Response> ChunkService::HandleTruncate(Request& r) {
       result = *applied;
     }
     // The inode's higher chunks on this server go (whichever chain they belong to: they are past the end).
-    auto higher = store_->List(key.ino, key.index + 1);
+    auto higher = key.index == UINT32_MAX ? StatusOr<std::vector<ChunkKey>>(std::vector<ChunkKey>())
+                                          : store_->List(key.ino, key.index + 1);
     if (!higher.ok()) co_return Fail(higher.status(), chain_id);
     for (const ChunkKey& k : *higher) {
       if (Status s = co_await RemoveOne(k); !s.ok()) co_return Fail(s, chain_id);

@@ -36,11 +36,12 @@ asio::awaitable<ChunkService::Applied> ChunkService::ApplyWrite(const ChainView&
     // This copy missed updates (or holds one the chain dropped): take the predecessor's whole chunk.
     m = co_await SyncFromPredecessor(view, key, old, v);
   } else {
-    m = co_await store_->Write(key, old, req.offset(), req.length(), payload, v);
+    const std::span<const uint32_t> crcs(req.crcs().data(), static_cast<size_t>(req.crcs_size()));
+    m = co_await store_->Write(key, old, req.offset(), req.length(), payload, v, crcs);
     if (!m.ok() && m.status().err() == EIO && old) {
       // An edge block to merge with failed its checksum: repair it from a replica and try again.
       Status rs = co_await RepairEdges(view, key, *old, req.offset(), uint64_t{req.offset()} + req.length());
-      if (rs.ok()) m = co_await store_->Write(key, old, req.offset(), req.length(), payload, v);
+      if (rs.ok()) m = co_await store_->Write(key, old, req.offset(), req.length(), payload, v, crcs);
     }
   }
   if (m.ok()) {

@@ -2,6 +2,7 @@
 // checksums on disk, restart, and the bounded descriptor cache.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -236,4 +237,27 @@ TEST_CASE("the descriptor cache stays bounded over many chunks", "[chunk][store]
     CHECK(*back == RandomBytes(4096, i));
   }
   CHECK(CountOpenFds() - before <= 32);
+}
+
+TEST_CASE("an aligned write reuses the payload's verified CRCs for its whole blocks", "[chunk][store][crc]") {
+  StoreHarness h;
+  ChunkKey k{13, 0};
+  std::string data = RandomBytes(3 * 4096 + 100, 14);
+  auto crcs = weft::BlockCrcs(data.data(), data.size());
+  weft::chunk::IoBuffer buf = h.pool.Get(AlignUp(data.size()));
+  memcpy(buf.data(), data.data(), data.size());
+  auto m = h.Run(h.store->Write(k, std::nullopt, 4096, static_cast<uint32_t>(data.size()), buf,
+                                weft::chunk::UpdateVersion{1, 1, 1u << 20}, crcs));
+  REQUIRE(m.ok());
+  REQUIRE(m->crcs.size() == 5);
+  CHECK(m->crcs[0] == ZeroBlockCrc());
+  for (int i = 0; i < 3; ++i) CHECK(m->crcs[1 + i] == crcs[i]);
+  std::string last(4096, '\0');
+  memcpy(last.data(), data.data() + 3 * 4096, 100);
+  CHECK(m->crcs[4] == weft::Crc32c(last));  // the short last piece: recomputed over the zero-extended block
+  std::vector<uint32_t> bad;
+  auto back = h.Read(k, 4096, static_cast<uint32_t>(data.size()), &bad);
+  REQUIRE(back.ok());
+  CHECK(bad.empty());
+  CHECK(*back == data);
 }
