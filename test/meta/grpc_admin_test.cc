@@ -54,6 +54,13 @@ TEST_CASE("over gRPC: tenants and volumes are managed with clear not-found error
   ListClassesResponse lc;
   REQUIRE(t.ListClasses(ListClassesRequest(), &lc).ok());
   CHECK(lc.classes_size() == 3);
+  ClassRequest cr;
+  cr.set_name("small");
+  VolumeClass vc;
+  CHECK(t.GetClass(cr, &vc).ok());
+  CHECK(vc.stripe_width() == 4);
+  cr.set_name("xl");
+  CHECK(t.GetClass(cr, &vc).err() == ENOENT);
   auto st = f.Status();
   CHECK(st.volumes() == 1);
   CHECK(st.tenants() == 1);
@@ -182,4 +189,42 @@ TEST_CASE("weft-meta check exits non-zero naming each violation", "[meta][grpc][
   out.clear();
   CHECK(weft::test::RunCommand(weft::test::TestCluster::BinDir() + "/weft-meta check --data " + f.cluster().dir() + "/nonexistent/x/y", &out) != 0);
   f.cluster().RestartMeta();
+}
+
+TEST_CASE("over gRPC: tenant quotas are listed, updated, refused below usage and enforced", "[meta][grpc][integration][quota]") {
+  GrpcFixture f;
+  auto& t = f.transport();
+  REQUIRE(f.c.CreateTenant("small").ok());
+  ListTenantsResponse lt;
+  REQUIRE(t.ListTenants(ListTenantsRequest(), &lt).ok());
+  CHECK(lt.tenants_size() == 2);
+  REQUIRE(f.c.CreateVolume("sv", "small").ok());
+  auto c = f.NewClient();
+  REQUIRE(c.MountVolume("sv").ok());
+  REQUIRE(c.Create(c.root, "a").ok());
+  REQUIRE(c.Create(c.root, "b").ok());  // the tenant uses 3 inodes (root, a, b)
+  SetTenantQuotaRequest q;
+  q.set_name("small");
+  q.mutable_quota()->set_inodes(2);
+  Tenant out;
+  CHECK(t.SetTenantQuota(q, &out).err() == EINVAL);
+  q.mutable_quota()->set_inodes(4);
+  REQUIRE(t.SetTenantQuota(q, &out).ok());
+  CHECK(out.quota().inodes() == 4);
+  CHECK(c.Mkdir(c.root, "d").ok());
+  auto full = c.Create(c.root, "e");
+  CHECK(Errno(full) == EDQUOT);
+  CHECK(full.status().message().find("tenant 'small'") != std::string::npos);
+  q.set_name("nobody");
+  CHECK(t.SetTenantQuota(q, &out).err() == ENOENT);
+  auto w = c.CreateOpen(c.root, "a", 0644, O_WRONLY);
+  REQUIRE(w.ok());
+  REQUIRE(c.CloseWithSize(w->handle(), 1000).ok());
+  ResizeVolumeRequest r;
+  r.set_name("sv");
+  r.set_quota_bytes(999);
+  Volume v;
+  CHECK(t.ResizeVolume(r, &v).err() == EINVAL);
+  CHECK(f.c.GetVolume("sv")->usage().bytes() == 1000);
+  CHECK(f.c.GetTenant("small")->usage().bytes() == 1000);
 }

@@ -162,3 +162,39 @@ TEST_CASE("over gRPC: permissions are enforced for non-root callers", "[meta][gr
   CHECK(Errno(b.SetXattr(mine->ino(), "user.x", "1")) == EACCES);
   CHECK(Errno(b.SetXattr(mine->ino(), "trusted.x", "1")) == EPERM);
 }
+
+TEST_CASE("over gRPC: an unlinked open file lives until its last close; cookies survive changes", "[meta][grpc][integration]") {
+  GrpcFixture f;
+  auto& c = f.c;
+  auto w = c.CreateOpen(c.root, "tmp", 0644, O_RDWR);
+  REQUIRE(w.ok());
+  const uint64_t ino = w->attr().ino();
+  REQUIRE(c.Unlink(c.root, "tmp").ok());
+  CHECK(c.GetAttr(ino)->nlink() == 0);
+  CHECK(c.Commit(w->handle(), ino, 4096).ok());
+  CHECK(f.Status().gc_pending() == 0);
+  REQUIRE(c.CloseWithSize(w->handle(), 8192).ok());
+  CHECK(Errno(c.GetAttr(ino)) == ENOENT);
+  CHECK(f.WaitGcDrained());
+  CHECK(f.c.GetVolume("v")->usage().bytes() == 0);
+
+  auto d = c.Mkdir(c.root, "d");
+  for (char x = 'a'; x <= 'j'; ++x) REQUIRE(c.Create(d->ino(), std::string(1, x)).ok());
+  auto first = c.ReadDir(d->ino(), "", 4);
+  REQUIRE(first.ok());
+  CHECK(first->next_cookie() == "d");
+  REQUIRE(c.Unlink(d->ino(), "d").ok());
+  REQUIRE(c.Unlink(d->ino(), "e").ok());
+  REQUIRE(c.Create(d->ino(), "dd").ok());
+  REQUIRE(c.Create(d->ino(), "a0").ok());
+  std::vector<std::string> rest;
+  std::string cookie = first->next_cookie();
+  for (;;) {
+    auto page = c.ReadDir(d->ino(), cookie, 3);
+    REQUIRE(page.ok());
+    for (const auto& e : page->entries()) rest.push_back(e.name());
+    if (page->eof()) break;
+    cookie = page->next_cookie();
+  }
+  CHECK(rest == std::vector<std::string>{"dd", "f", "g", "h", "i", "j"});
+}
