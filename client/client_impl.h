@@ -72,7 +72,9 @@ class ClientImpl final : public Client {
   Status FlushBufLocked(FileHandle* fh);  // REQUIRES: fh->mu held
   Status WaitInflight(InodeState& st, uint32_t index, uint32_t begin, uint32_t end);
   Status SyncInode(InodeState& st);       // flush every local handle's buffer, wait for all writes
-  Status CommitLength(FileHandle* fh);
+  // REQUIRES: fh->mu held. durable: an fsync (synced in weft-meta) rather than a flush.
+  Status CommitLength(FileHandle* fh, bool durable);
+  Status FlushImpl(FileHandle* fh, bool durable);
   Status TruncateData(const Attr& attr, uint64_t new_size);
   void DropReadahead(InodeState& st, uint64_t begin, uint64_t end);
   Status ReadDirect(InodeState& st, uint64_t off, size_t size, char* buf);

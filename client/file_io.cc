@@ -231,11 +231,12 @@ Status ClientImpl::SyncInode(InodeState& st) {
   return Status::Ok();
 }
 
-Status ClientImpl::CommitLength(FileHandle* fh) {
+Status ClientImpl::CommitLength(FileHandle* fh, bool durable) {
   auto st = fh->inode;
   CommitRequest req;
   req.set_handle(fh->meta_handle);
   req.set_ino(st->ino);
+  req.set_lazy(!durable);
   {
     std::lock_guard lock(st->mu);
     req.set_size(st->size);
@@ -245,10 +246,23 @@ Status ClientImpl::CommitLength(FileHandle* fh) {
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Commit, req, &resp, true));
   cache_.PutAttr(resp.attr());
   fh->dirty = false;
+  {
+    std::lock_guard lock(st->mu);
+    // A synced commit makes every earlier lazy one durable (weft-meta's log is ordered).
+    st->unsynced = !durable;
+  }
   return Status::Ok();
 }
 
-Status ClientImpl::Flush(FileHandle* fh) {
+Status ClientImpl::Flush(FileHandle* fh) { return FlushImpl(fh, /*durable=*/false); }
+
+// Chunk servers acknowledge a write only once every live replica holds it durably, so a flush that
+// waited for every acknowledgement and committed the length durably is an fsync.
+Status ClientImpl::Fsync(FileHandle* fh) { return FlushImpl(fh, /*durable=*/true); }
+
+// close(2) makes the data visible to the next open anywhere (close-to-open); only fsync makes the
+// length durable in weft-meta.
+Status ClientImpl::FlushImpl(FileHandle* fh, bool durable) {
   auto st = fh->inode;
   {
     std::lock_guard lock(fh->mu);
@@ -262,14 +276,15 @@ Status ClientImpl::Flush(FileHandle* fh) {
     st->error = Status::Ok();
   }
   RETURN_IF_ERROR(err);
+  bool unsynced;
+  {
+    std::lock_guard lock(st->mu);
+    unsynced = st->unsynced;
+  }
   std::lock_guard lock(fh->mu);
-  if (fh->dirty) RETURN_IF_ERROR(CommitLength(fh));
+  if (fh->dirty || (durable && unsynced)) RETURN_IF_ERROR(CommitLength(fh, durable));
   return Status::Ok();
 }
-
-// Chunk servers acknowledge a write only once every live replica holds it durably, so a flush that
-// waited for every acknowledgement and committed the length is an fsync.
-Status ClientImpl::Fsync(FileHandle* fh) { return Flush(fh); }
 
 Status ClientImpl::Close(FileHandle* fh) {
   Status s = Flush(fh);
@@ -467,7 +482,7 @@ Status ClientImpl::Allocate(FileHandle* fh, uint64_t off, uint64_t len) {
     st->size = end;
   }
   fh->dirty = true;
-  return CommitLength(fh);
+  return CommitLength(fh, /*durable=*/true);
 }
 
 }  // namespace weft::client

@@ -39,6 +39,7 @@ struct InodeState {
   std::mutex mu;
   std::condition_variable cv;
   uint64_t size = 0;                   // GUARDED_BY(mu): committed size or larger own writes
+  bool unsynced = false;               // GUARDED_BY(mu): a lazy (flush) length commit awaits an fsync
   std::vector<InflightRange> inflight;  // GUARDED_BY(mu)
   uint64_t next_id = 1;                 // GUARDED_BY(mu)
   Status error;                         // GUARDED_BY(mu): first failed background write, reported once

@@ -51,6 +51,11 @@ class OpContext {
   // Runs after the op's group has committed durably (in-memory effects). Dropped if the op fails.
   void OnCommit(std::function<void()> fn) { hooks_.push_back(std::move(fn)); }
   std::vector<std::function<void()>>& commit_hooks() { return hooks_; }
+  // The op's effects need not be synced before its reply: it is made durable by the next synced group
+  // (the store's log is ordered). For changes a crash may lose without breaking an invariant or a
+  // promise: a close, a flush's length commit.
+  void SkipSync() { sync_needed_ = false; }
+  bool sync_needed() const { return sync_needed_; }
 
   // --- Records ---
   // The record at key, nullopt when absent; EIO when it does not parse.
@@ -104,6 +109,7 @@ class OpContext {
   const MetaEnv env_;
   const int64_t now_ns_;
   std::vector<std::function<void()>> hooks_;
+  bool sync_needed_ = true;
   std::optional<rec::Session> session_;
   std::optional<rec::Volume> volume_;
   std::optional<rec::Tenant> tenant_;

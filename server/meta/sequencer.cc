@@ -74,7 +74,8 @@ int64_t Sequencer::NextTimestamp() {
   return last_ns_;
 }
 
-Status Sequencer::RunOne(KvBatch& batch, PendingOp& op, std::vector<std::function<void()>>* hooks) {
+Status Sequencer::RunOne(KvBatch& batch, PendingOp& op, std::vector<std::function<void()>>* hooks,
+                         bool* sync_needed) {
   const bool dedupe = op.session_id != 0 && op.request_id != 0;
   std::string reply_key;
   if (dedupe) {
@@ -97,6 +98,7 @@ Status Sequencer::RunOne(KvBatch& batch, PendingOp& op, std::vector<std::functio
   if (s.ok()) {
     batch.PopSavePoint();
     for (auto& h : ctx.commit_hooks()) hooks->push_back(std::move(h));
+    if (ctx.sync_needed()) *sync_needed = true;
   } else {
     batch.RollbackToSavePoint();
   }
@@ -118,8 +120,9 @@ void Sequencer::RunGroup(std::deque<PendingOp>& group) {
   std::vector<Status> results;
   std::vector<std::function<void()>> hooks;
   results.reserve(group.size());
-  for (auto& op : group) results.push_back(RunOne(*batch, op, &hooks));
-  Status commit = kv_->Commit(*batch, env_.options->sync);
+  bool sync_needed = false;
+  for (auto& op : group) results.push_back(RunOne(*batch, op, &hooks, &sync_needed));
+  Status commit = kv_->Commit(*batch, env_.options->sync && sync_needed);
   if (!commit.ok()) {
     spdlog::error("sequencer: group commit of {} ops failed: {}", group.size(), commit.ToString());
     for (auto& op : group) op.done(commit.Annotate("metadata commit"));
@@ -130,6 +133,7 @@ void Sequencer::RunGroup(std::deque<PendingOp>& group) {
     std::lock_guard lock(mu_);
     stats_.ops += group.size();
     ++stats_.groups;
+    if (env_.options->sync && sync_needed) ++stats_.synced_groups;
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
 }

@@ -4,7 +4,9 @@
 // through the batch see the earlier ops of the group), brackets each with a savepoint (a failed op
 // leaves no trace; a successful one is kept with its volume/tenant counters flushed), records the reply
 // of every op that carries (session_id, request_id) in the same batch, commits the whole group with ONE
-// synced KvStore::Commit, then runs the ops' commit hooks and completes each op. This is group commit
+// synced KvStore::Commit (not synced when no op of the group needs it: OpContext::SkipSync, e.g. a
+// close; the store's log is ordered, so the next synced group makes it durable too), then runs the ops'
+// commit hooks and completes each op. This is group commit
 // at the application level: no locks, no conflicts, no retries, exact counters, and concurrent clients
 // share one fsync.
 //
@@ -43,6 +45,7 @@ struct PendingOp {
 struct SequencerStats {
   uint64_t ops = 0;
   uint64_t groups = 0;
+  uint64_t synced_groups = 0;  // groups committed with a sync (options.sync and an op that needs it)
   uint64_t deduplicated = 0;
 };
 
@@ -68,7 +71,8 @@ class Sequencer {
   void Loop();
   void RunGroup(std::deque<PendingOp>& group);
   // Runs one op into the batch. Returns its status; *hooks receives its commit hooks when it succeeded.
-  Status RunOne(KvBatch& batch, PendingOp& op, std::vector<std::function<void()>>* hooks);
+  // *sync_needed becomes true when the op changed the store and did not opt out of the group's sync.
+  Status RunOne(KvBatch& batch, PendingOp& op, std::vector<std::function<void()>>* hooks, bool* sync_needed);
   int64_t NextTimestamp();
 
   KvStore* const kv_;

@@ -124,3 +124,30 @@ TEMPLATE_TEST_CASE("a submit after stop completes with ESHUTDOWN", "[meta][seque
   seq.Stop();
   CHECK(seq.Run([](OpContext&) { return Status::Ok(); }).err() == ESHUTDOWN);
 }
+
+TEST_CASE("a group syncs unless every op in it skipped the sync", "[meta][sequencer]") {
+  RocksEngine engine;
+  auto kv = engine.Open();
+  Env e;
+  e.options.sync = true;
+  Sequencer seq(kv.get(), e.env);
+  REQUIRE(seq.Run([](OpContext& ctx) {
+    ctx.batch().Put("a", "1");
+    return Status::Ok();
+  }).ok());
+  CHECK(seq.stats().synced_groups == 1);
+  REQUIRE(seq.Run([](OpContext& ctx) {
+    ctx.batch().Put("b", "2");
+    ctx.SkipSync();
+    return Status::Ok();
+  }).ok());
+  CHECK(seq.stats().groups == 2);
+  CHECK(seq.stats().synced_groups == 1);
+  CHECK(Get(*kv, "b") == "2");  // applied and readable at once
+  // A failed op that wanted a sync changed nothing: its group need not sync.
+  CHECK(seq.Run([](OpContext& ctx) {
+    ctx.batch().Put("c", "3");
+    return Err(EEXIST, "fails");
+  }).err() == EEXIST);
+  CHECK(seq.stats().synced_groups == 1);
+}

@@ -37,6 +37,7 @@ Status Commit(OpContext& ctx, const CommitRequest& req, AttrResponse* resp) {
   rec::Inode inode;
   RETURN_IF_ERROR(WriterHandle(ctx, req.handle(), req.ino(), &handle, &inode));
   RETURN_IF_ERROR(CommitLength(ctx, &handle, &inode, req.size(), req.mtime()));
+  if (req.lazy()) ctx.SkipSync();
   *resp->mutable_attr() = inode.attr();
   return Status::Ok();
 }

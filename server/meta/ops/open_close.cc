@@ -34,6 +34,10 @@ Status Close(OpContext& ctx, const CloseRequest& req, CloseResponse*) {
     if (!inode.ok()) return inode.status();
     RETURN_IF_ERROR(CommitLength(ctx, &*handle, &*inode, req.size(), req.mtime()));
   }
+  // close(2) promises no durability: a crash may lose the close (the handle then goes with its
+  // session, or at the next synced write's recovery) or the length it commits (as a local file system
+  // loses unsynced data). fsync commits durably first.
+  ctx.SkipSync();
   return ReleaseHandle(ctx, *handle);
 }
 
