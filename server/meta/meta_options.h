@@ -17,7 +17,8 @@ struct MetaOptions {
   uint32_t dedupe_window = 1024;
   // The sequencer commits at most this many operations in one group (one synced write). Default 1024.
   uint32_t max_group_ops = 1024;
-  // fsync every group commit (off only for benchmarks of the CPU path). Default true.
+  // fsync every group commit that holds a change needing it (every namespace change; not a close or a
+  // flush: OpContext::SkipSync). Off only for benchmarks of the CPU path. Default true.
   bool sync = true;
   // ReadDir returns at most this many entries per call. Default 1024.
   uint32_t readdir_max_entries = 1024;
