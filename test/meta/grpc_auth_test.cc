@@ -85,9 +85,16 @@ TEST_CASE("a tenant token mounts and uses only its own tenant's volumes", "[meta
   KeepaliveResponse kr;
   CHECK(t.ta->Keepalive(kq, &kr).err() == EACCES);
   CHECK(Errno(t.b.Lookup(t.b.root, "intruder")) == ENOENT);
-  // An unknown session is ESTALE, as it is for the admin token.
+  UnmountRequest uq;
+  uq.set_session_id(t.b.session);
+  UnmountResponse ur;
+  CHECK(t.ta->Unmount(uq, &ur).err() == EACCES);
+  CHECK_OK(t.b.GetAttr(t.b.root));  // b's session lives on
+  // An unknown session is ESTALE, as it is for the admin token; unmounting it succeeds.
   stolen.session = 999999;
   CHECK(Errno(stolen.GetAttr(1)) == ESTALE);
+  uq.set_session_id(999999);
+  CHECK_OK(t.ta->Unmount(uq, &ur));
 
   // The admin token may use any volume.
   TestClient admin(&t.f.transport());

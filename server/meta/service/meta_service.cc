@@ -59,7 +59,10 @@ R* MetaService::Keepalive(C* c, const KeepaliveRequest* q, KeepaliveResponse* r)
   return FinishCall(c, core_->Keepalive(*q, r));
 }
 R* MetaService::Unmount(C* c, const UnmountRequest* q, UnmountResponse* r) {
-  return Mutate(c, ops::Unmount, q, r);
+  // Idempotent for every valid token: a session already gone is unmounted.
+  grpc::Status s = auth_->ForSession(*c, q->session_id());
+  if (!s.ok()) return FromGrpc(s).err() == ESTALE ? FinishCall(c, Status::Ok()) : RejectCall(c, s);
+  return MutateCall(c, core_, ops::Unmount, q, r);
 }
 R* MetaService::Lookup(C* c, const LookupRequest* q, AttrResponse* r) { return Read(c, ops::Lookup, q, r); }
 R* MetaService::GetAttr(C* c, const GetAttrRequest* q, AttrResponse* r) { return Read(c, ops::GetAttr, q, r); }
