@@ -14,6 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$bin/weft-meta" --listen 127.0.0.1:0 --data "$dir/meta" --ready-file "$dir/ready" --log-level warn \
+  --admin-token-file "$dir/admin.token" \
   ${WEFT_META_ARGS:-} >"$dir/meta.log" 2>&1 &
 meta_pid=$!
 for _ in $(seq 100); do
@@ -24,4 +25,4 @@ done
 addr=$(sed -n 's/^grpc=//p' "$dir/ready")
 [ -n "$addr" ] || { echo "weft-meta did not start"; cat "$dir/meta.log"; exit 1; }
 echo "weft-meta at $addr (data $dir/meta); $(nproc) cores"
-"$bin/weft-meta-bench" --meta "$addr" --clients 1,16 "$@"
+"$bin/weft-meta-bench" --meta "$addr" --token-file "$dir/admin.token" --clients 1,16 "$@"

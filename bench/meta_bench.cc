@@ -17,6 +17,7 @@
 #include "common/flags.h"
 #include "common/grpc_status.h"
 #include "common/grpc_util.h"
+#include "common/token.h"
 #include "weft/admin.grpc.pb.h"
 #include "weft/meta.grpc.pb.h"
 
@@ -28,6 +29,7 @@ struct Options {
   int files = 2000;  // per client
   std::string tenant = "bench";
   std::string volume = "bench";
+  std::string token;  // bearer token: the admin token (creates the tenant and volume)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -38,9 +40,9 @@ void Die(const std::string& what, const weft::Status& s) {
 }
 
 template <typename Fn>
-weft::Status Call(Fn&& fn) {
+weft::Status Call(const std::string& token, Fn&& fn) {
   grpc::ClientContext ctx;
-  weft::PrepareContext(&ctx, std::chrono::seconds(30));
+  weft::PrepareContext(&ctx, std::chrono::seconds(30), token);
   return weft::FromGrpc(fn(&ctx));
 }
 
@@ -48,12 +50,12 @@ weft::Status Call(Fn&& fn) {
 class BenchClient {
  public:
   BenchClient(const Options& o, int id, int run)
-      : stub_(weft::Meta::NewStub(weft::MakeChannel(o.meta))), files_(o.files) {
+      : stub_(weft::Meta::NewStub(weft::MakeChannel(o.meta))), token_(o.token), files_(o.files) {
     weft::MountRequest m;
     m.set_volume(o.volume);
     m.set_client("weft-meta-bench");
     weft::MountResponse mr;
-    if (auto s = Call([&](auto* c) { return stub_->Mount(c, m, &mr); }); !s.ok()) Die("mount", s);
+    if (auto s = Call(token_, [&](auto* c) { return stub_->Mount(c, m, &mr); }); !s.ok()) Die("mount", s);
     session_ = mr.session_id();
     weft::MkdirRequest d;
     d.set_session_id(session_);
@@ -61,14 +63,14 @@ class BenchClient {
     d.set_name("run" + std::to_string(run) + "-client" + std::to_string(id));
     d.set_mode(0755);
     weft::AttrResponse dr;
-    if (auto s = Call([&](auto* c) { return stub_->Mkdir(c, d, &dr); }); !s.ok()) Die("mkdir", s);
+    if (auto s = Call(token_, [&](auto* c) { return stub_->Mkdir(c, d, &dr); }); !s.ok()) Die("mkdir", s);
     dir_ = dr.attr().ino();
   }
   ~BenchClient() {
     weft::UnmountRequest u;
     u.set_session_id(session_);
     weft::UnmountResponse ur;
-    (void)Call([&](auto* c) { return stub_->Unmount(c, u, &ur); });
+    (void)Call(token_, [&](auto* c) { return stub_->Unmount(c, u, &ur); });
   }
 
   // Renews the session (a real client does this every TTL/3).
@@ -76,7 +78,7 @@ class BenchClient {
     weft::KeepaliveRequest k;
     k.set_session_id(session_);
     weft::KeepaliveResponse kr;
-    if (auto s = Call([&](auto* c) { return stub_->Keepalive(c, k, &kr); }); !s.ok()) Die("keepalive", s);
+    if (auto s = Call(token_, [&](auto* c) { return stub_->Keepalive(c, k, &kr); }); !s.ok()) Die("keepalive", s);
   }
 
   std::string Name(int i, bool renamed) const { return (renamed ? "r" : "f") + std::to_string(i); }
@@ -91,7 +93,7 @@ class BenchClient {
       q.set_mode(0644);
       q.set_exclusive(true);
       weft::CreateResponse r;
-      Check("create", Call([&](auto* c) { return stub_->Create(c, q, &r); }));
+      Check("create", Call(token_, [&](auto* c) { return stub_->Create(c, q, &r); }));
     }
     return static_cast<uint64_t>(files_);
   }
@@ -102,7 +104,7 @@ class BenchClient {
       q.set_parent(dir_);
       q.set_name(Name(i, false));
       weft::AttrResponse r;
-      Check("lookup", Call([&](auto* c) { return stub_->Lookup(c, q, &r); }));
+      Check("lookup", Call(token_, [&](auto* c) { return stub_->Lookup(c, q, &r); }));
     }
     return static_cast<uint64_t>(files_);
   }
@@ -117,7 +119,7 @@ class BenchClient {
       q.set_limit(1024);
       q.set_plus(true);
       weft::ReadDirResponse r;
-      Check("readdir", Call([&](auto* c) { return stub_->ReadDir(c, q, &r); }));
+      Check("readdir", Call(token_, [&](auto* c) { return stub_->ReadDir(c, q, &r); }));
       entries += static_cast<uint64_t>(r.entries_size());
       if (r.eof()) break;
       cookie = r.next_cookie();
@@ -134,7 +136,7 @@ class BenchClient {
       q.set_new_parent(dir_);
       q.set_new_name(Name(i, true));
       weft::RenameResponse r;
-      Check("rename", Call([&](auto* c) { return stub_->Rename(c, q, &r); }));
+      Check("rename", Call(token_, [&](auto* c) { return stub_->Rename(c, q, &r); }));
     }
     return static_cast<uint64_t>(files_);
   }
@@ -145,7 +147,7 @@ class BenchClient {
       q.set_parent(dir_);
       q.set_name(Name(i, true));
       weft::UnlinkResponse r;
-      Check("unlink", Call([&](auto* c) { return stub_->Unlink(c, q, &r); }));
+      Check("unlink", Call(token_, [&](auto* c) { return stub_->Unlink(c, q, &r); }));
     }
     return static_cast<uint64_t>(files_);
   }
@@ -161,6 +163,7 @@ class BenchClient {
   }
 
   std::unique_ptr<weft::Meta::Stub> stub_;
+  const std::string token_;
   const int files_;
   uint64_t session_ = 0;
   uint64_t dir_ = 0;
@@ -172,7 +175,7 @@ void EnsureVolume(const Options& o) {
   weft::CreateTenantRequest t;
   t.set_name(o.tenant);
   weft::Tenant tr;
-  weft::Status s = Call([&](auto* c) { return admin->CreateTenant(c, t, &tr); });
+  weft::Status s = Call(o.token, [&](auto* c) { return admin->CreateTenant(c, t, &tr); });
   if (!s.ok() && s.err() != EEXIST) Die("create tenant", s);
   weft::CreateVolumeRequest v;
   v.set_name(o.volume);
@@ -180,7 +183,7 @@ void EnsureVolume(const Options& o) {
   v.set_class_name("large");
   v.set_access_mode(weft::ACCESS_SHARED);
   weft::Volume vr;
-  s = Call([&](auto* c) { return admin->CreateVolume(c, v, &vr); });
+  s = Call(o.token, [&](auto* c) { return admin->CreateVolume(c, v, &vr); });
   if (!s.ok() && s.err() != EEXIST) Die("create volume", s);
 }
 
@@ -194,7 +197,15 @@ int main(int argc, char** argv) {
   app.add_option("--files", o.files, "files per client")->capture_default_str();
   app.add_option("--tenant", o.tenant, "tenant (created if missing)")->capture_default_str();
   app.add_option("--volume", o.volume, "volume (created if missing, class large, shared)")->capture_default_str();
+  std::string token_file;
+  app.add_option("--token", o.token, "admin bearer token (or WEFT_TOKEN)")->envname("WEFT_TOKEN");
+  app.add_option("--token-file", token_file, "read the admin token from this file");
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
+  if (!token_file.empty()) {
+    auto t = weft::ReadTokenFile(token_file);
+    if (!t.ok()) Die("--token-file", t.status());
+    o.token = *t;
+  }
   EnsureVolume(o);
 
   using Phase = std::pair<const char*, std::function<uint64_t(BenchClient&)>>;

@@ -1,5 +1,7 @@
 // weft-mount: mounts a weft volume through FUSE.
-//   weft-mount --meta HOST:PORT --volume NAME [--token T] MOUNTPOINT [-f] [-o opts]
+//   weft-mount --meta HOST:PORT --volume NAME [--token T | --token-file F] MOUNTPOINT [-f] [-o opts]
+// The token (a tenant token of the volume's tenant, or the admin token) comes from --token, WEFT_TOKEN
+// or --token-file (preferred: a token on the command line shows in ps).
 // Without -f it forks: the parent exits 0 once the mount is live (or non-zero with the reason), the
 // child serves the mount. SIGTERM/SIGINT unmount cleanly.
 #include <fcntl.h>
@@ -10,6 +12,7 @@
 
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/token.h"
 #include "fuse/fuse_ops.h"
 
 namespace {
@@ -87,7 +90,9 @@ int main(int argc, char** argv) {
   CLI::App app{"weft-mount: mount a weft volume through FUSE"};
   app.add_option("--meta", opt.client.meta_address, "metadata service HOST:PORT")->required();
   app.add_option("--volume", opt.client.volume, "volume to mount")->required();
+  std::string token_file;
   app.add_option("--token", opt.client.token, "tenant token (or WEFT_TOKEN)")->envname("WEFT_TOKEN");
+  app.add_option("--token-file", token_file, "read the tenant token from this file (instead of --token)");
   app.add_option("mountpoint", opt.mountpoint, "where to mount")->required();
   app.add_flag("-f,--foreground", opt.foreground, "stay in the foreground");
   app.add_option("-o", opt.fuse_opts, "extra FUSE mount options (comma-separated)")->delimiter(',');
@@ -102,6 +107,14 @@ int main(int argc, char** argv) {
   app.add_option("--max-threads", opt.max_threads, "FUSE worker threads")->capture_default_str();
   weft::AddLogFlags(app, &opt.log);
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
+  if (!token_file.empty()) {
+    auto t = weft::ReadTokenFile(token_file);
+    if (!t.ok()) {
+      fprintf(stderr, "weft-mount: --token-file: %s\n", t.status().ToString().c_str());
+      return 2;
+    }
+    opt.client.token = *t;
+  }
   opt.client.attr_cache_ms = 0;  // the kernel caches attributes and entries with its own timeouts
 
   struct stat st {};

@@ -23,12 +23,12 @@ weft_wait_ready() {
   return 1
 }
 
-weftctl_() { "$bin/weftctl" --meta "$weft_addr" "$@"; }
+weftctl_() { WEFT_TOKEN=$(cat "$weft_data/admin.token") "$bin/weftctl" --meta "$weft_addr" "$@"; }
 
 weft_up() {
   mkdir -p "$weft_logs" "$weft_mnt"
   setsid "$bin/weft-meta" --listen 127.0.0.1:0 --data "$weft_data/meta" --ready-file "$weft_data/meta.ready" \
-    $weft_meta_args >>"$weft_logs/meta.log" 2>&1 </dev/null 9>&- &
+    --admin-token-file "$weft_data/admin.token" $weft_meta_args >>"$weft_logs/meta.log" 2>&1 </dev/null 9>&- &
   weft_meta_pid=$!
   pids+=("$weft_meta_pid")
   weft_addr=$(weft_wait_ready "$weft_data/meta.ready" grpc "$weft_meta_pid" "$weft_logs/meta.log") || return 1
@@ -57,7 +57,8 @@ weft_up() {
   weftctl_ volume create bench --tenant bench --class "$weft_class" --replication 3 --mode shared \
     >>"$weft_logs/weftctl.log" 2>&1 || { say "weft: volume create failed: $(tail -2 "$weft_logs/weftctl.log")"; return 1; }
   weftctl_ -o json volume show bench >"$weft_data/volume.json" 2>>"$weft_logs/weftctl.log" || true
-  setsid "$bin/weft-mount" --meta "$weft_addr" --volume bench "$weft_mnt" -f $weft_mount_args \
+  setsid "$bin/weft-mount" --meta "$weft_addr" --volume bench --token-file "$weft_data/admin.token" "$weft_mnt" -f \
+    $weft_mount_args \
     >>"$weft_logs/mount.log" 2>&1 </dev/null 9>&- &
   weft_mount_pid=$!
   pids+=("$weft_mount_pid")

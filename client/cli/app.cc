@@ -36,7 +36,9 @@ Examples:
 
 void AddGlobalOptions(CLI::App& app, Cli& cli) {
   app.add_option("--meta", cli.flags.meta, "weft-meta address HOST:PORT (env WEFT_META)")->option_text("HOST:PORT");
-  app.add_option("--token", cli.flags.token, "admin bearer token (env WEFT_TOKEN; prefer the env or config file)")
+  app.add_option("--token", cli.flags.token,
+                 "bearer token: the admin token, or a tenant's for its own tenant (env WEFT_TOKEN; prefer the env "
+                 "or config file)")
       ->option_text("TOKEN");
   app.add_option("-o,--output", cli.flags.output, "output format: table (default), json or yaml")
       ->option_text("FORMAT");

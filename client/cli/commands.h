@@ -8,7 +8,7 @@
 namespace weft::cli {
 
 void AddTenantCommands(CLI::App* root, Cli& cli);
-void AddTenantTokenCommands(CLI::App* tenant, Cli& cli);  // tenant token issue|revoke
+void AddTenantTokenCommands(CLI::App* tenant, Cli& cli);  // tenant token issue|revoke|list
 void AddVolumeCommands(CLI::App* root, Cli& cli);
 void AddClassCommands(CLI::App* root, Cli& cli);
 void AddClusterCommands(CLI::App* root, Cli& cli);

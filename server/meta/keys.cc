@@ -42,6 +42,7 @@ std::string Volume(uint64_t id) { return WithId(kVolume, id); }
 std::string VolumeName(std::string_view name) { return std::string(1, kVolumeName).append(name); }
 std::string Tenant(std::string_view name) { return std::string(1, kTenant).append(name); }
 std::string Session(uint64_t id) { return WithId(kSession, id); }
+std::string Token(uint64_t id) { return WithId(kToken, id); }
 std::string Handle(uint64_t session_id, uint64_t handle_id) { return WithTwoIds(kHandle, session_id, handle_id); }
 std::string HandlePrefix(uint64_t session_id) { return WithId(kHandle, session_id); }
 std::string Gc(uint64_t ino) { return WithId(kGc, ino); }

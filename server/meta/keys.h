@@ -24,12 +24,14 @@ inline constexpr char kHandle = 'H';      // H<session id><handle id>  -> rec::H
 inline constexpr char kGc = 'G';          // G<ino>                    -> rec::GcItem
 inline constexpr char kReply = 'R';       // R<session id><request id> -> rec::Reply
 inline constexpr char kCounter = 'M';     // M<name>                   -> last id handed out (8 bytes)
+inline constexpr char kToken = 'A';       // A<token id>               -> rec::Token (id 0: the admin token)
 
 // Counter names (M<name>): ids are handed out as counter + 1, so 0 is never a valid id.
 inline constexpr std::string_view kInoCounter = "ino";
 inline constexpr std::string_view kVolumeCounter = "volume";
 inline constexpr std::string_view kSessionCounter = "session";
 inline constexpr std::string_view kHandleCounter = "handle";
+inline constexpr std::string_view kTokenCounter = "token";
 
 void AppendU64(std::string* out, uint64_t v);
 // REQUIRES: s.size() >= 8. Decodes the first 8 bytes.
@@ -50,6 +52,7 @@ std::string Gc(uint64_t ino);
 std::string Reply(uint64_t session_id, uint64_t request_id);
 std::string ReplyPrefix(uint64_t session_id);
 std::string Counter(std::string_view name);
+std::string Token(uint64_t id);
 
 // The one-byte prefix of a record family ("I", "D", ...).
 std::string Prefix(char family);

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   app.add_option("--listen", opt.listen, "gRPC listen address")->capture_default_str();
   app.add_option("--data", opt.data, "data directory (RocksDB)")->capture_default_str();
   app.add_option("--ready-file", opt.ready_file, "write the bound address here once serving");
+  app.add_option("--admin-token-file", opt.admin_token_file,
+                 "the admin token: read from this file, or created in it (mode 0600) when missing"
+                 " (default DATA/admin.token)");
   app.add_option("--heartbeat-interval-ms", opt.cluster.heartbeat_interval_ms, "chunk server heartbeat interval")
       ->capture_default_str();
   app.add_option("--server-timeout-ms", opt.cluster.server_timeout_ms,

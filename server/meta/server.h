@@ -15,6 +15,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:7400";  // gRPC address; port 0 picks a free one
   std::string data = "./weft-meta-data";  // RocksDB directory
   std::string ready_file;                 // written with "grpc=HOST:PORT" once serving ("" = none)
+  // The admin token: read from this file, or created there (mode 0600) when missing. "" = <data>/admin.token.
+  std::string admin_token_file;
   std::string version = "dev";            // reported by Health and ClusterStatus
   ClusterOptions cluster;
   MetaOptions meta;

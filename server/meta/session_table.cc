@@ -27,6 +27,13 @@ bool SessionTable::Contains(uint64_t session_id) const {
   return sessions_.count(session_id) > 0;
 }
 
+std::optional<uint64_t> SessionTable::VolumeOf(uint64_t session_id) const {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return std::nullopt;
+  return it->second.volume_id;
+}
+
 bool SessionTable::IsExpired(uint64_t session_id, int64_t now_mono_ms) const {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(session_id);

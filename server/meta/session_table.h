@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace weft::meta {
@@ -24,6 +25,8 @@ class SessionTable {
   bool Renew(uint64_t session_id);
   void Remove(uint64_t session_id);
   bool Contains(uint64_t session_id) const;
+  // The volume of a live session; nullopt when unknown.
+  std::optional<uint64_t> VolumeOf(uint64_t session_id) const;
   // True when the session is known and its deadline has passed.
   bool IsExpired(uint64_t session_id, int64_t now_mono_ms) const;
   // Sessions whose deadline has passed at now_mono_ms.

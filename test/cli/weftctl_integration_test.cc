@@ -27,9 +27,10 @@ constexpr uint64_t Ki = 1024, Mi = Ki * 1024, Gi = Mi * 1024;
 struct Env {
   explicit Env(ClusterOptions o = {}) : cluster(std::move(o)) {}
 
-  // weftctl --meta <cluster> args...
+  // weftctl --meta <cluster> args..., with the admin token in WEFT_TOKEN unless opts set one.
   CtlResult Ctl(std::vector<std::string> args, CtlOptions opts = {}) {
     args.insert(args.begin(), {"--meta", cluster.meta_address()});
+    opts.env.emplace("WEFT_TOKEN", cluster.admin_token());
     return RunCtl(args, opts);
   }
   // Runs with -o json, requires exit 0 and parses stdout.
@@ -62,6 +63,7 @@ struct Env {
 void WriteFile(TestCluster& c, const std::string& volume, const std::string& name, size_t bytes) {
   ClientOptions o;
   o.meta_address = c.meta_address();
+  o.token = c.admin_token();
   o.volume = volume;
   auto client = Client::Connect(o);
   REQUIRE(client.ok());
@@ -238,7 +240,8 @@ TEST_CASE("weftctl volume delete --wait returns once the volume is purged", "[cl
 CtlResult OnTerminal(Env& e, const std::vector<std::string>& args, const std::string& input) {
   std::string cmd = WeftctlPath() + " --meta " + e.cluster.meta_address();
   for (const auto& a : args) cmd += " " + a;
-  return RunProgram({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"}, {.input = input});
+  return RunProgram({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"},
+                    {.env = {{"WEFT_TOKEN", e.cluster.admin_token()}}, .input = input});
 }
 
 TEST_CASE("on a terminal weftctl volume delete asks first and --wait draws a progress bar", "[cli][integration]") {
@@ -468,13 +471,80 @@ TEST_CASE("weftctl server list, show, drain and undrain", "[cli][integration]") 
   CHECK(e.CtlJson({"server", "show", ids})["state"].str() == "up");
 }
 
-TEST_CASE("weftctl tenant token issue and revoke say they are not supported yet", "[cli][integration]") {
+TEST_CASE("weftctl tenant token issue, list and revoke, and a tenant's token sees only its tenant (exit code 4)",
+          "[cli][integration]") {
   Env e(ClusterOptions{.chunk_servers = 0, .wait_registered = false});
   e.Ok({"tenant", "create", "acme"});
-  CtlResult issue = e.Ctl({"tenant", "token", "issue", "acme"});
-  REQUIRE_EXIT(issue, 2);
-  CHECK_THAT(issue.err, Catch::StartsWith("weftctl: 'tenant token issue' is not supported by this cluster yet"));
-  REQUIRE_EXIT(e.Ctl({"tenant", "token", "revoke", "acme", "t1"}), 2);
+  e.Ok({"tenant", "create", "globex"});
+  e.Ok({"volume", "create", "va", "--tenant", "acme"});
+  e.Ok({"volume", "create", "vg", "--tenant", "globex"});
+
+  CtlResult issued = e.Ctl({"tenant", "token", "issue", "acme", "--name", "spark"});
+  REQUIRE_EXIT(issued, 0);
+  REQUIRE_THAT(issued.out, Catch::StartsWith("wt_") && Catch::EndsWith("\n"));
+  const std::string token = issued.out.substr(0, issued.out.size() - 1);
+  CHECK_THAT(issued.err, Catch::Contains("shown only this once"));
+  Json second = e.CtlJson({"tenant", "token", "issue", "acme"});
+  CHECK_THAT(second["token"].str(), Catch::StartsWith("wt_"));
+
+  CtlResult listed = e.Ctl({"tenant", "token", "list", "acme", "-o", "json"});
+  REQUIRE_EXIT(listed, 0);
+  Json list = Json::Parse(listed.out);
+  REQUIRE(list["tokens"].size() == 2);
+  CHECK(list["tokens"][0]["name"].str() == "spark");
+  CHECK(list["tokens"][0]["tenant"].str() == "acme");
+  const uint64_t id = static_cast<uint64_t>(list["tokens"][0]["id"].num());
+  CtlResult table = e.Ctl({"tenant", "token", "list", "acme"});
+  REQUIRE_EXIT(table, 0);
+  CHECK_THAT(table.out, Catch::StartsWith("ID ") && Catch::Contains("spark"));
+  for (const std::string& out : {table.out, listed.out}) {
+    CHECK(out.find(token.substr(8)) == std::string::npos);
+    CHECK(out.find(second["token"].str().substr(8)) == std::string::npos);
+  }
+
+  // With acme's token: its own volume and tenant only; admin verbs refused with exit code 4.
+  auto as = [&](std::vector<std::string> args, const std::string& t) {
+    args.insert(args.begin(), {"--meta", e.cluster.meta_address()});
+    return RunCtl(args, {.env = {{"WEFT_TOKEN", t}}});
+  };
+  CtlResult mine = as({"volume", "list", "-o", "json"}, token);
+  REQUIRE_EXIT(mine, 0);
+  Json vols = Json::Parse(mine.out)["volumes"];
+  REQUIRE(vols.size() == 1);
+  CHECK(vols[0]["name"].str() == "va");
+  REQUIRE_EXIT(as({"volume", "show", "va"}, token), 0);
+  REQUIRE_EXIT(as({"tenant", "show", "acme"}, token), 0);
+  CtlResult theirs = as({"volume", "show", "vg"}, token);
+  REQUIRE_EXIT(theirs, 4);
+  CHECK_THAT(theirs.err, Catch::StartsWith("weftctl: permission denied: ") &&
+                             Catch::Contains("no access to volume 'vg'"));
+  REQUIRE_EXIT(as({"tenant", "show", "globex"}, token), 4);
+  CtlResult admin_only = as({"tenant", "list"}, token);
+  REQUIRE_EXIT(admin_only, 4);
+  CHECK_THAT(admin_only.err, Catch::Contains("needs the admin token"));
+  REQUIRE_EXIT(as({"volume", "delete", "va", "--yes"}, token), 4);
+  REQUIRE_EXIT(as({"tenant", "token", "issue", "acme"}, token), 4);
+  REQUIRE_EXIT(as({"cluster", "status"}, token), 4);
+
+  // Revoked: refused at once; the other token of acme still works; unknown ids are exit code 3.
+  CtlResult revoked = e.Ctl({"tenant", "token", "revoke", std::to_string(id)});
+  REQUIRE_EXIT(revoked, 0);
+  CHECK(revoked.out == "token " + std::to_string(id) + " revoked\n");
+  CtlResult after = as({"volume", "list"}, token);
+  REQUIRE_EXIT(after, 4);
+  CHECK_THAT(after.err, Catch::Contains("unknown, revoked or wrong"));
+  REQUIRE_EXIT(as({"volume", "list"}, second["token"].str()), 0);
+  REQUIRE_EXIT(e.Ctl({"tenant", "token", "revoke", std::to_string(id)}), 3);
+  CHECK(e.CtlJson({"tenant", "token", "list", "acme"})["tokens"].size() == 1);
+
+  // No token, garbage, a wrong secret.
+  CtlResult none = RunCtl({"--meta", e.cluster.meta_address(), "tenant", "list"});
+  REQUIRE_EXIT(none, 4);
+  CHECK_THAT(none.err, Catch::Contains("no bearer token"));
+  REQUIRE_EXIT(as({"tenant", "list"}, "garbage"), 4);
+  std::string wrong = e.cluster.admin_token();
+  wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
+  REQUIRE_EXIT(as({"tenant", "list"}, wrong), 4);
 }
 
 TEST_CASE("weftctl against an unreachable cluster fails within seconds with exit code 6", "[cli][integration]") {
@@ -522,11 +592,14 @@ TEST_CASE("weftctl finds the cluster through WEFT_META, a config file and ./.wef
   REQUIRE(mkdtemp(tmpl.data()) != nullptr);
   const std::string dir = tmpl;
 
-  CtlResult env = RunCtl({"tenant", "list", "-o", "json"}, {.env = {{"WEFT_META", e.cluster.meta_address()}}});
+  const std::string token = e.cluster.admin_token();
+  CtlResult env = RunCtl({"tenant", "list", "-o", "json"},
+                         {.env = {{"WEFT_META", e.cluster.meta_address()}, {"WEFT_TOKEN", token}}});
   REQUIRE_EXIT(env, 0);
   CHECK(Json::Parse(env.out)["tenants"][0]["name"].str() == "acme");
 
-  std::ofstream(dir + "/weftctl.toml") << "meta = \"" << e.cluster.meta_address() << "\"\noutput = \"json\"\n";
+  std::ofstream(dir + "/weftctl.toml") << "meta = \"" << e.cluster.meta_address() << "\"\ntoken = \"" << token
+                                       << "\"\noutput = \"json\"\n";
   CtlResult config = RunCtl({"--config", dir + "/weftctl.toml", "tenant", "list"});
   REQUIRE_EXIT(config, 0);
   CHECK(Json::Parse(config.out)["tenants"].size() == 1);
@@ -539,13 +612,14 @@ TEST_CASE("weftctl finds the cluster through WEFT_META, a config file and ./.wef
 
   fs::create_directories(dir + "/work/.weft-local");
   std::ofstream(dir + "/work/.weft-local/meta.addr") << e.cluster.meta_address() << "\n";
+  std::ofstream(dir + "/work/.weft-local/admin.token") << token << "\n";
   CtlResult local = RunCtl({"tenant", "list"}, {.cwd = dir + "/work"});
   REQUIRE_EXIT(local, 0);
   CHECK_THAT(local.out, Catch::Contains("\nacme "));
 
   // The flag wins over all of them.
   CtlResult flag = RunCtl({"--meta", "127.0.0.1:" + std::to_string(ClosedPort()), "tenant", "list"},
-                          {.env = {{"WEFT_META", e.cluster.meta_address()}}, .cwd = dir + "/work"});
+                          {.env = {{"WEFT_META", e.cluster.meta_address()}, {"WEFT_TOKEN", token}}, .cwd = dir + "/work"});
   REQUIRE_EXIT(flag, 6);
 
   CtlResult bad_config = RunCtl({"--config", dir + "/absent.toml", "tenant", "list"});

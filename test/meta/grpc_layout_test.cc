@@ -59,12 +59,12 @@ TEST_CASE("over gRPC: new files get a stripe of chains of their volume's replica
   sr.set_id(status.table().servers(0).id());
   auto stub = Admin::NewStub(MakeChannel(f.cluster().meta_address()));
   grpc::ClientContext ctx;
-  PrepareContext(&ctx, std::chrono::seconds(5));
+  PrepareContext(&ctx, std::chrono::seconds(5), f.cluster().admin_token());
   ServerResponse resp;
   CHECK(stub->GetServer(&ctx, sr, &resp).ok());
   CHECK(resp.server().id() == sr.id());
   grpc::ClientContext ctx2;
-  PrepareContext(&ctx2, std::chrono::seconds(5));
+  PrepareContext(&ctx2, std::chrono::seconds(5), f.cluster().admin_token());
   sr.set_id(424242);
   CHECK(FromGrpc(stub->GetServer(&ctx2, sr, &resp)).err() == ENOENT);
 }

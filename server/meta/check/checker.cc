@@ -30,6 +30,7 @@ struct Snapshot {
   std::map<uint64_t, rec::GcItem> gc;
   std::map<uint64_t, uint64_t> replies;  // session -> count
   std::map<std::string, uint64_t> counters;
+  std::map<uint64_t, rec::Token> tokens;
 };
 
 template <typename T>
@@ -72,6 +73,12 @@ Status Load(KvReader& kv, Snapshot* s, std::vector<std::string>* bad) {
         ok = v.size() == 8;
         if (ok) s->counters[std::string(k.substr(1))] = keys::DecodeU64(v);
         break;
+      case keys::kToken: {
+        rec::Token t;
+        ok = k.size() == 9 && Parse(v, &t) && t.info().id() == id(1) && t.hash().size() == 32;
+        if (ok) s->tokens[id(1)] = std::move(t);
+        break;
+      }
       case 'C': break;  // cluster membership: checked by its owner
       default: ok = false; break;
     }
@@ -295,6 +302,11 @@ class Checker {
     if (max_sess > counter(keys::kSessionCounter)) Bad("session {} exists but the session counter is at {}", max_sess, counter(keys::kSessionCounter));
     for (const auto& h : s_.handles) {
       if (h.id() > counter(keys::kHandleCounter)) Bad("handle {} exists but the handle counter is at {}", h.id(), counter(keys::kHandleCounter));
+    }
+    for (const auto& [id, t] : s_.tokens) {
+      if (id != 0 && !s_.tenants.count(t.info().tenant())) Bad("token {} belongs to missing tenant '{}'", id, t.info().tenant());
+      if ((id == 0) != t.admin()) Bad("token {}: only token 0 is the admin token", id);
+      if (id > counter(keys::kTokenCounter)) Bad("token {} exists but the token counter is at {}", id, counter(keys::kTokenCounter));
     }
     r_->inodes = s_.inodes.size();
     r_->dentries = s_.dentries.size();

@@ -20,6 +20,10 @@ namespace weft::meta::ops {
 // --- Sessions (session.cc) ---
 Status Mount(OpContext& ctx, const MountRequest& req, MountResponse* resp);
 Status Unmount(OpContext& ctx, const UnmountRequest& req, UnmountResponse* resp);
+// Mount for a caller authenticated with a token: EACCES unless the volume belongs to req.tenant()
+// ("" = the admin token, any volume). A missing volume is EACCES too, so a tenant learns nothing of
+// other tenants' volume names.
+Status TenantMount(OpContext& ctx, const rec::TenantMount& req, MountResponse* resp);
 // Ends a session whose TTL passed (a no-op when it was renewed meanwhile or is already gone).
 Status ExpireSession(OpContext& ctx, uint64_t session_id);
 // Ends a session: closes its handles, forgets its replies, drops its mount counts.
@@ -56,6 +60,15 @@ Status GetTenant(OpContext& ctx, const TenantRequest& req, Tenant* resp);
 Status ListTenants(OpContext& ctx, const ListTenantsRequest& req, ListTenantsResponse* resp);
 Status SetTenantQuota(OpContext& ctx, const SetTenantQuotaRequest& req, Tenant* resp);
 Status DeleteTenant(OpContext& ctx, const TenantRequest& req, DeleteResponse* resp);
+
+// --- Tokens (token.cc) ---
+Status IssueToken(OpContext& ctx, const IssueTokenRequest& req, IssueTokenResponse* resp);
+Status RevokeToken(OpContext& ctx, const RevokeTokenRequest& req, RevokeTokenResponse* resp);
+Status ListTokens(OpContext& ctx, const ListTokensRequest& req, ListTokensResponse* resp);
+// Stores req.hash as the admin token's (id 0).
+Status SetAdminToken(OpContext& ctx, const rec::Token& req, rec::Token* resp);
+// Deletes every token of a tenant (DeleteTenant).
+Status DeleteTenantTokens(OpContext& ctx, const std::string& tenant);
 
 // --- Volumes (volume_create.cc, volume.cc, volume_delete.cc) and classes ---
 Status CreateVolume(OpContext& ctx, const CreateVolumeRequest& req, Volume* resp);

@@ -47,6 +47,24 @@ Status Mount(OpContext& ctx, const MountRequest& req, MountResponse* resp) {
   return Status::Ok();
 }
 
+Status TenantMount(OpContext& ctx, const rec::TenantMount& req, MountResponse* resp) {
+  if (!req.tenant().empty()) {
+    const std::string& name = req.request().volume();
+    auto id = VolumeIdByName(ctx, name);
+    if (!id.ok() && id.status().err() != ENOENT) return id.status();
+    std::optional<rec::Volume> v;
+    if (id.ok()) {
+      auto found = ctx.Find<rec::Volume>(keys::Volume(*id));
+      if (!found.ok()) return found.status();
+      v = std::move(*found);
+    }
+    if (!v || v->info().tenant() != req.tenant()) {
+      return Err(EACCES, "token {} of tenant '{}' has no access to volume '{}'", req.token_id(), req.tenant(), name);
+    }
+  }
+  return Mount(ctx, req.request(), resp);
+}
+
 Status EndSession(OpContext& ctx, const rec::Session& session) {
   const uint64_t sid = session.id();
   // Handles: every open file of the session closes (reservations return, orphans go to GC).

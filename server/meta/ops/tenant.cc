@@ -92,6 +92,7 @@ Status DeleteTenant(OpContext& ctx, const TenantRequest& req, DeleteResponse*) {
   if (live + purging > 0) {
     return Err(ENOTEMPTY, "tenant '{}' still owns {} volumes ({} being deleted)", req.name(), live + purging, purging);
   }
+  RETURN_IF_ERROR(DeleteTenantTokens(ctx, req.name()));
   ctx.Delete(keys::Tenant(req.name()));
   return Status::Ok();
 }

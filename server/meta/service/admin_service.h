@@ -1,5 +1,7 @@
-// The weft.Admin gRPC service: tenants, volumes and classes through the core (mutations sequenced,
-// reads inline), cluster status from the cluster manager plus the core's counts. One line per method.
+// The weft.Admin gRPC service: tenants, volumes, classes and tokens through the core (mutations
+// sequenced, reads inline), cluster status from the cluster manager plus the core's counts. Each method
+// is authorized first (service/auth.h): the admin token for everything; a tenant token for its own
+// tenant's GetTenant, GetVolume, ListVolumes, ListTokens, and for ListClasses/GetClass.
 //
 // Thread-safety: thread-safe.
 #pragma once
@@ -7,6 +9,7 @@
 #include <string>
 
 #include "server/meta/core.h"
+#include "server/meta/service/auth.h"
 #include "weft/admin.grpc.pb.h"
 
 namespace weft::meta {
@@ -15,8 +18,8 @@ class ClusterManager;
 
 class AdminService final : public Admin::CallbackService {
  public:
-  // core and cluster (may be null) are not owned.
-  AdminService(MetaCore* core, ClusterManager* cluster, std::string version);
+  // core, cluster (may be null) and auth are not owned.
+  AdminService(MetaCore* core, ClusterManager* cluster, const Auth* auth, std::string version);
 
   using Ctx = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -36,10 +39,18 @@ class AdminService final : public Admin::CallbackService {
   Reactor* GetClass(Ctx* c, const ClassRequest* q, VolumeClass* r) override;
   Reactor* ClusterStatus(Ctx* c, const ClusterStatusRequest* q, ClusterStatusResponse* r) override;
   Reactor* GetServer(Ctx* c, const ServerRequest* q, ServerResponse* r) override;
+  Reactor* IssueToken(Ctx* c, const IssueTokenRequest* q, IssueTokenResponse* r) override;
+  Reactor* RevokeToken(Ctx* c, const RevokeTokenRequest* q, RevokeTokenResponse* r) override;
+  Reactor* ListTokens(Ctx* c, const ListTokensRequest* q, ListTokensResponse* r) override;
 
  private:
   MetaCore* const core_;
+  // An admin-token call: authorized, then the op.
+  template <typename Req, typename Resp>
+  Reactor* AdminMutate(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
+
   ClusterManager* const cluster_;
+  const Auth* const auth_;
   const std::string version_;
   const int64_t start_ms_;
 };

@@ -1,16 +1,32 @@
 #include "server/meta/service/meta_service.h"
 
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
 #include "common/clock.h"
 #include "server/meta/cluster/cluster_manager.h"
 #include "server/meta/ops/ops.h"
 
 namespace weft::meta {
 
-MetaService::MetaService(MetaCore* core, ClusterManager* cluster, std::string version)
-    : core_(core), cluster_(cluster), version_(std::move(version)), start_ms_(MonoMs()) {}
+MetaService::MetaService(MetaCore* core, ClusterManager* cluster, const Auth* auth, std::string version)
+    : core_(core), cluster_(cluster), auth_(auth), version_(std::move(version)), start_ms_(MonoMs()) {}
 
 using R = grpc::ServerUnaryReactor;
 using C = grpc::CallbackServerContext;
+
+template <typename Req, typename Resp>
+R* MetaService::Read(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r) {
+  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
+  return ReadCall(c, core_, op, q, r);
+}
+
+template <typename Req, typename Resp>
+R* MetaService::Mutate(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r) {
+  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
+  return MutateCall(c, core_, op, q, r);
+}
 
 R* MetaService::Health(C* c, const HealthRequest*, HealthResponse* r) {
   r->set_service("weft-meta");
@@ -20,44 +36,67 @@ R* MetaService::Health(C* c, const HealthRequest*, HealthResponse* r) {
   return FinishCall(c, Status::Ok());
 }
 
-R* MetaService::Mount(C* c, const MountRequest* q, MountResponse* r) { return MutateCall(c, core_, ops::Mount, q, r); }
+R* MetaService::Mount(C* c, const MountRequest* q, MountResponse* r) {
+  AuthResult a = auth_->Authenticate(*c);
+  if (!a.ok()) return RejectCall(c, a.status);
+  // The op checks the volume's tenant in the same sequenced step that creates the session.
+  auto req = std::make_shared<rec::TenantMount>();
+  *req->mutable_request() = *q;
+  req->set_tenant(a.who.admin ? "" : a.who.tenant);
+  req->set_token_id(a.who.token_id);
+  auto* reactor = c->DefaultReactor();
+  core_->Submit(ops::TenantMount, *req, r, [reactor, req, r](const Status& s) {
+    if (s.ok()) {
+      spdlog::info("volume '{}' mounted by token {}: session {}", req->request().volume(), req->token_id(),
+                   r->session_id());
+    }
+    reactor->Finish(ToGrpc(s));
+  });
+  return reactor;
+}
 R* MetaService::Keepalive(C* c, const KeepaliveRequest* q, KeepaliveResponse* r) {
+  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
   return FinishCall(c, core_->Keepalive(*q, r));
 }
 R* MetaService::Unmount(C* c, const UnmountRequest* q, UnmountResponse* r) {
+  // Idempotent for every valid token: a session already gone is unmounted.
+  grpc::Status s = auth_->ForSession(*c, q->session_id());
+  if (!s.ok()) return FromGrpc(s).err() == ESTALE ? FinishCall(c, Status::Ok()) : RejectCall(c, s);
   return MutateCall(c, core_, ops::Unmount, q, r);
 }
-R* MetaService::Lookup(C* c, const LookupRequest* q, AttrResponse* r) { return ReadCall(c, core_, ops::Lookup, q, r); }
-R* MetaService::GetAttr(C* c, const GetAttrRequest* q, AttrResponse* r) { return ReadCall(c, core_, ops::GetAttr, q, r); }
+R* MetaService::Lookup(C* c, const LookupRequest* q, AttrResponse* r) { return Read(c, ops::Lookup, q, r); }
+R* MetaService::GetAttr(C* c, const GetAttrRequest* q, AttrResponse* r) { return Read(c, ops::GetAttr, q, r); }
 R* MetaService::SetAttr(C* c, const SetAttrRequest* q, AttrResponse* r) {
-  return MutateCall(c, core_, ops::SetAttr, q, r);
+  return Mutate(c, ops::SetAttr, q, r);
 }
-R* MetaService::Create(C* c, const CreateRequest* q, CreateResponse* r) { return MutateCall(c, core_, ops::Create, q, r); }
-R* MetaService::Mkdir(C* c, const MkdirRequest* q, AttrResponse* r) { return MutateCall(c, core_, ops::Mkdir, q, r); }
-R* MetaService::Unlink(C* c, const UnlinkRequest* q, UnlinkResponse* r) { return MutateCall(c, core_, ops::Unlink, q, r); }
-R* MetaService::Rmdir(C* c, const RmdirRequest* q, RmdirResponse* r) { return MutateCall(c, core_, ops::Rmdir, q, r); }
-R* MetaService::Rename(C* c, const RenameRequest* q, RenameResponse* r) { return MutateCall(c, core_, ops::Rename, q, r); }
-R* MetaService::Link(C* c, const LinkRequest* q, AttrResponse* r) { return MutateCall(c, core_, ops::Link, q, r); }
-R* MetaService::Symlink(C* c, const SymlinkRequest* q, AttrResponse* r) { return MutateCall(c, core_, ops::Symlink, q, r); }
+R* MetaService::Create(C* c, const CreateRequest* q, CreateResponse* r) { return Mutate(c, ops::Create, q, r); }
+R* MetaService::Mkdir(C* c, const MkdirRequest* q, AttrResponse* r) { return Mutate(c, ops::Mkdir, q, r); }
+R* MetaService::Unlink(C* c, const UnlinkRequest* q, UnlinkResponse* r) { return Mutate(c, ops::Unlink, q, r); }
+R* MetaService::Rmdir(C* c, const RmdirRequest* q, RmdirResponse* r) { return Mutate(c, ops::Rmdir, q, r); }
+R* MetaService::Rename(C* c, const RenameRequest* q, RenameResponse* r) { return Mutate(c, ops::Rename, q, r); }
+R* MetaService::Link(C* c, const LinkRequest* q, AttrResponse* r) { return Mutate(c, ops::Link, q, r); }
+R* MetaService::Symlink(C* c, const SymlinkRequest* q, AttrResponse* r) { return Mutate(c, ops::Symlink, q, r); }
 R* MetaService::Readlink(C* c, const ReadlinkRequest* q, ReadlinkResponse* r) {
-  return ReadCall(c, core_, ops::Readlink, q, r);
+  return Read(c, ops::Readlink, q, r);
 }
-R* MetaService::ReadDir(C* c, const ReadDirRequest* q, ReadDirResponse* r) { return ReadCall(c, core_, ops::ReadDir, q, r); }
-R* MetaService::GetXattr(C* c, const XattrRequest* q, XattrResponse* r) { return ReadCall(c, core_, ops::GetXattr, q, r); }
+R* MetaService::ReadDir(C* c, const ReadDirRequest* q, ReadDirResponse* r) { return Read(c, ops::ReadDir, q, r); }
+R* MetaService::GetXattr(C* c, const XattrRequest* q, XattrResponse* r) { return Read(c, ops::GetXattr, q, r); }
 R* MetaService::SetXattr(C* c, const XattrRequest* q, XattrResponse* r) {
-  return MutateCall(c, core_, ops::SetXattr, q, r);
+  return Mutate(c, ops::SetXattr, q, r);
 }
-R* MetaService::ListXattr(C* c, const XattrRequest* q, XattrResponse* r) { return ReadCall(c, core_, ops::ListXattr, q, r); }
+R* MetaService::ListXattr(C* c, const XattrRequest* q, XattrResponse* r) { return Read(c, ops::ListXattr, q, r); }
 R* MetaService::RemoveXattr(C* c, const XattrRequest* q, XattrResponse* r) {
-  return MutateCall(c, core_, ops::RemoveXattr, q, r);
+  return Mutate(c, ops::RemoveXattr, q, r);
 }
-R* MetaService::StatFs(C* c, const StatFsRequest* q, StatFsResponse* r) { return ReadCall(c, core_, ops::StatFs, q, r); }
-R* MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) { return MutateCall(c, core_, ops::Open, q, r); }
-R* MetaService::Close(C* c, const CloseRequest* q, CloseResponse* r) { return MutateCall(c, core_, ops::Close, q, r); }
-R* MetaService::Commit(C* c, const CommitRequest* q, AttrResponse* r) { return MutateCall(c, core_, ops::Commit, q, r); }
-R* MetaService::Grant(C* c, const GrantRequest* q, GrantResponse* r) { return MutateCall(c, core_, ops::Grant, q, r); }
+R* MetaService::StatFs(C* c, const StatFsRequest* q, StatFsResponse* r) { return Read(c, ops::StatFs, q, r); }
+R* MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) { return Mutate(c, ops::Open, q, r); }
+R* MetaService::Close(C* c, const CloseRequest* q, CloseResponse* r) { return Mutate(c, ops::Close, q, r); }
+R* MetaService::Commit(C* c, const CommitRequest* q, AttrResponse* r) { return Mutate(c, ops::Commit, q, r); }
+R* MetaService::Grant(C* c, const GrantRequest* q, GrantResponse* r) { return Mutate(c, ops::Grant, q, r); }
 
 R* MetaService::GetChainTable(C* c, const ChainTableRequest* q, ChainTableResponse* r) {
+  // No token or any valid one (the capabilities branch may tighten this).
+  if (grpc::Status s = auth_->OptionalToken(*c); !s.ok()) return RejectCall(c, s);
   if (cluster_ && q->known_version() != cluster_->version()) *r->mutable_table() = cluster_->Snapshot();
   return FinishCall(c, Status::Ok());
 }

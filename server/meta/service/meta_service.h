@@ -1,4 +1,5 @@
-// The weft.Meta gRPC service: one line per method — a mutation is queued to the sequencer and its
+// The weft.Meta gRPC service: one line per method — the call is authorized (service/auth.h: a session
+// call needs a token of the session's tenant, Mount one of the volume's tenant), then a mutation is queued to the sequencer and its
 // reactor finishes from the sequencer thread once the group has committed; a read runs inline against
 // the committed store. Errors leave as ToGrpc(status) (the errno travels in error_details).
 //
@@ -9,6 +10,7 @@
 
 #include "common/grpc_status.h"
 #include "server/meta/core.h"
+#include "server/meta/service/auth.h"
 #include "weft/meta.grpc.pb.h"
 
 namespace weft::meta {
@@ -17,8 +19,8 @@ class ClusterManager;
 
 class MetaService final : public Meta::CallbackService {
  public:
-  // core and cluster (may be null) are not owned.
-  MetaService(MetaCore* core, ClusterManager* cluster, std::string version);
+  // core, cluster (may be null) and auth are not owned.
+  MetaService(MetaCore* core, ClusterManager* cluster, const Auth* auth, std::string version);
 
   using Ctx = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -51,8 +53,15 @@ class MetaService final : public Meta::CallbackService {
   Reactor* GetChainTable(Ctx* c, const ChainTableRequest* q, ChainTableResponse* r) override;
 
  private:
+  // A call carrying a session id: authorized for the session's tenant, then run.
+  template <typename Req, typename Resp>
+  Reactor* Read(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
+  template <typename Req, typename Resp>
+  Reactor* Mutate(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
+
   MetaCore* const core_;
   ClusterManager* const cluster_;
+  const Auth* const auth_;
   const std::string version_;
   const int64_t start_ms_;
 };
@@ -71,6 +80,13 @@ grpc::ServerUnaryReactor* ReadCall(grpc::CallbackServerContext* c, MetaCore* cor
                                    const Req* req, Resp* resp) {
   auto* reactor = c->DefaultReactor();
   reactor->Finish(ToGrpc(core->Read(op, *req, resp)));
+  return reactor;
+}
+
+// Finishes a call refused before it ran (auth).
+inline grpc::ServerUnaryReactor* RejectCall(grpc::CallbackServerContext* c, const grpc::Status& s) {
+  auto* reactor = c->DefaultReactor();
+  reactor->Finish(s);
   return reactor;
 }
 

@@ -56,7 +56,10 @@ namespace weft::meta::test {
   X(M, Admin, SetVolumeReadOnly, SetReadOnlyRequest, Volume)               \
   X(M, Admin, DeleteVolume, VolumeRequest, DeleteResponse)                 \
   X(R, Admin, ListClasses, ListClassesRequest, ListClassesResponse)        \
-  X(R, Admin, GetClass, ClassRequest, VolumeClass)
+  X(R, Admin, GetClass, ClassRequest, VolumeClass)                         \
+  X(M, Admin, IssueToken, IssueTokenRequest, IssueTokenResponse)           \
+  X(M, Admin, RevokeToken, RevokeTokenRequest, RevokeTokenResponse)        \
+  X(R, Admin, ListTokens, ListTokensRequest, ListTokensResponse)
 
 class Transport {
  public:
@@ -68,7 +71,9 @@ class Transport {
 
 // In process, over a MetaCore (not owned).
 std::unique_ptr<Transport> NewCoreTransport(MetaCore* core);
-// Over gRPC to address (a new channel). Each call has a deadline of timeout_ms.
-std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, int timeout_ms = 10000);
+// Over gRPC to address (a new channel), every call with the bearer token (admin or tenant; "" = none)
+// and a deadline of timeout_ms.
+std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, const std::string& token,
+                                            int timeout_ms = 10000);
 
 }  // namespace weft::meta::test

@@ -31,15 +31,16 @@ class CoreTransport final : public Transport {
 
 class GrpcTransport final : public Transport {
  public:
-  GrpcTransport(const std::string& address, int timeout_ms)
+  GrpcTransport(const std::string& address, std::string token, int timeout_ms)
       : channel_(MakeChannel(address, 200)),
+        token_(std::move(token)),
         meta_(Meta::NewStub(channel_)),
         admin_(Admin::NewStub(channel_)),
         timeout_(timeout_ms) {}
 #define WEFT_GRPC_CALL(kind, service, Name, Req, Resp)  \
   Status Name(const Req& req, Resp* resp) override {   \
     grpc::ClientContext ctx;                           \
-    PrepareContext(&ctx, timeout_);                    \
+    PrepareContext(&ctx, timeout_, token_);            \
     return FromGrpc(Stub##service()->Name(&ctx, req, resp)); \
   }
   WEFT_META_TEST_CALLS(WEFT_GRPC_CALL)
@@ -49,6 +50,7 @@ class GrpcTransport final : public Transport {
   Meta::Stub* StubMeta() { return meta_.get(); }
   Admin::Stub* StubAdmin() { return admin_.get(); }
   std::shared_ptr<grpc::Channel> channel_;
+  const std::string token_;
   std::unique_ptr<Meta::Stub> meta_;
   std::unique_ptr<Admin::Stub> admin_;
   const std::chrono::milliseconds timeout_;
@@ -57,8 +59,8 @@ class GrpcTransport final : public Transport {
 }  // namespace
 
 std::unique_ptr<Transport> NewCoreTransport(MetaCore* core) { return std::make_unique<CoreTransport>(core); }
-std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, int timeout_ms) {
-  return std::make_unique<GrpcTransport>(address, timeout_ms);
+std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, const std::string& token, int timeout_ms) {
+  return std::make_unique<GrpcTransport>(address, token, timeout_ms);
 }
 
 }  // namespace weft::meta::test
