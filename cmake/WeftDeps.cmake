@@ -32,6 +32,8 @@ find_package(fmt CONFIG QUIET)
 weft_require(fmt_FOUND "fmt" "libfmt-dev")
 find_package(CLI11 CONFIG QUIET)
 weft_require(CLI11_FOUND "CLI11" "libcli11-dev")
+find_package(OpenSSL QUIET)
+weft_require(OpenSSL_FOUND "OpenSSL (HMAC-SHA256 for capabilities and the cluster key)" "libssl-dev")
 find_package(Catch2 2 CONFIG QUIET)
 weft_require(Catch2_FOUND "Catch2 v2" "catch2")
 

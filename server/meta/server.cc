@@ -2,12 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/cluster_key.h"
 #include "common/grpc_util.h"
 #include "common/net.h"
 #include "common/signals.h"
 #include "server/meta/core.h"
 #include "server/meta/kv.h"
 #include "server/meta/service/admin_service.h"
+#include "server/meta/service/capability_issuer.h"
 #include "server/meta/service/meta_service.h"
 
 namespace weft::meta {
@@ -18,7 +20,14 @@ int RunServer(const ServerOptions& opt) {
     spdlog::critical("cannot open {}: {}", opt.data, kv.status().ToString());
     return 1;
   }
-  auto cluster = ClusterManager::Open(kv->get(), opt.cluster);
+  const std::string key_file = opt.cluster_key_file.empty() ? opt.data + "/cluster.key" : opt.cluster_key_file;
+  auto key = ClusterKey::LoadOrCreate(key_file);
+  if (!key.ok()) {
+    spdlog::critical("cannot load the cluster key: {}", key.status().ToString());
+    return 1;
+  }
+  spdlog::info("cluster key {:08x} from {}; capabilities valid {} ms", key->key_id(), key_file, opt.capability_ttl_ms);
+  auto cluster = ClusterManager::Open(kv->get(), opt.cluster, &*key);
   if (!cluster.ok()) {
     spdlog::critical("cannot load cluster state: {}", cluster.status().ToString());
     return 1;
@@ -28,7 +37,8 @@ int RunServer(const ServerOptions& opt) {
     spdlog::critical("cannot load metadata: {}", core.status().ToString());
     return 1;
   }
-  MetaService meta(core->get(), cluster->get(), opt.version);
+  CapabilityIssuer caps(*key, opt.capability_ttl_ms);
+  MetaService meta(core->get(), cluster->get(), &caps, opt.version);
   AdminService admin(core->get(), cluster->get(), opt.version);
   auto started = StartGrpcServer(opt.listen, {&meta, &admin, (*cluster)->service()});
   if (!started.ok()) {

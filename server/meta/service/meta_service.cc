@@ -6,8 +6,8 @@
 
 namespace weft::meta {
 
-MetaService::MetaService(MetaCore* core, ClusterManager* cluster, std::string version)
-    : core_(core), cluster_(cluster), version_(std::move(version)), start_ms_(MonoMs()) {}
+MetaService::MetaService(MetaCore* core, ClusterManager* cluster, const CapabilityIssuer* caps, std::string version)
+    : core_(core), cluster_(cluster), caps_(caps), version_(std::move(version)), start_ms_(MonoMs()) {}
 
 using R = grpc::ServerUnaryReactor;
 using C = grpc::CallbackServerContext;
@@ -32,7 +32,19 @@ R* MetaService::GetAttr(C* c, const GetAttrRequest* q, AttrResponse* r) { return
 R* MetaService::SetAttr(C* c, const SetAttrRequest* q, AttrResponse* r) {
   return MutateCall(c, core_, ops::SetAttr, q, r);
 }
-R* MetaService::Create(C* c, const CreateRequest* q, CreateResponse* r) { return MutateCall(c, core_, ops::Create, q, r); }
+R* MetaService::Create(C* c, const CreateRequest* q, CreateResponse* r) {
+  auto* reactor = c->DefaultReactor();
+  core_->Submit(ops::Create, *q, r, [this, reactor, q, r](const Status& s) {
+    if (s.ok() && r->handle() != 0) {
+      auto cap = caps_->Issue(r->attr().ino(), CapabilityIssuer::AccessForOpen(q->open_flags()));
+      r->set_capability(std::move(cap.capability));
+      r->set_capability_expiry_ms(cap.expiry_ms);
+      r->set_capability_ttl_ms(cap.ttl_ms);
+    }
+    reactor->Finish(ToGrpc(s));
+  });
+  return reactor;
+}
 R* MetaService::Mkdir(C* c, const MkdirRequest* q, AttrResponse* r) { return MutateCall(c, core_, ops::Mkdir, q, r); }
 R* MetaService::Unlink(C* c, const UnlinkRequest* q, UnlinkResponse* r) { return MutateCall(c, core_, ops::Unlink, q, r); }
 R* MetaService::Rmdir(C* c, const RmdirRequest* q, RmdirResponse* r) { return MutateCall(c, core_, ops::Rmdir, q, r); }
@@ -52,10 +64,32 @@ R* MetaService::RemoveXattr(C* c, const XattrRequest* q, XattrResponse* r) {
   return MutateCall(c, core_, ops::RemoveXattr, q, r);
 }
 R* MetaService::StatFs(C* c, const StatFsRequest* q, StatFsResponse* r) { return ReadCall(c, core_, ops::StatFs, q, r); }
-R* MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) { return MutateCall(c, core_, ops::Open, q, r); }
+R* MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) {
+  auto* reactor = c->DefaultReactor();
+  core_->Submit(ops::Open, *q, r, [this, reactor, q, r](const Status& s) {
+    if (s.ok()) {
+      auto cap = caps_->Issue(r->attr().ino(), CapabilityIssuer::AccessForOpen(q->flags()));
+      r->set_capability(std::move(cap.capability));
+      r->set_capability_expiry_ms(cap.expiry_ms);
+      r->set_capability_ttl_ms(cap.ttl_ms);
+    }
+    reactor->Finish(ToGrpc(s));
+  });
+  return reactor;
+}
 R* MetaService::Close(C* c, const CloseRequest* q, CloseResponse* r) { return MutateCall(c, core_, ops::Close, q, r); }
 R* MetaService::Commit(C* c, const CommitRequest* q, AttrResponse* r) { return MutateCall(c, core_, ops::Commit, q, r); }
 R* MetaService::Grant(C* c, const GrantRequest* q, GrantResponse* r) { return MutateCall(c, core_, ops::Grant, q, r); }
+R* MetaService::GetCapability(C* c, const CapabilityRequest* q, CapabilityResponse* r) {
+  Status s = core_->Read(ops::GetCapability, *q, r);
+  if (s.ok()) {
+    auto cap = caps_->Issue(q->ino(), static_cast<uint8_t>(q->access()));
+    r->set_capability(std::move(cap.capability));
+    r->set_expiry_ms(cap.expiry_ms);
+    r->set_ttl_ms(cap.ttl_ms);
+  }
+  return FinishCall(c, s);
+}
 
 R* MetaService::GetChainTable(C* c, const ChainTableRequest* q, ChainTableResponse* r) {
   if (cluster_ && q->known_version() != cluster_->version()) *r->mutable_table() = cluster_->Snapshot();

@@ -9,6 +9,7 @@
 
 #include "common/grpc_status.h"
 #include "server/meta/core.h"
+#include "server/meta/service/capability_issuer.h"
 #include "weft/meta.grpc.pb.h"
 
 namespace weft::meta {
@@ -17,8 +18,8 @@ class ClusterManager;
 
 class MetaService final : public Meta::CallbackService {
  public:
-  // core and cluster (may be null) are not owned.
-  MetaService(MetaCore* core, ClusterManager* cluster, std::string version);
+  // core, cluster (may be null) and caps are not owned.
+  MetaService(MetaCore* core, ClusterManager* cluster, const CapabilityIssuer* caps, std::string version);
 
   using Ctx = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -48,11 +49,13 @@ class MetaService final : public Meta::CallbackService {
   Reactor* Close(Ctx* c, const CloseRequest* q, CloseResponse* r) override;
   Reactor* Commit(Ctx* c, const CommitRequest* q, AttrResponse* r) override;
   Reactor* Grant(Ctx* c, const GrantRequest* q, GrantResponse* r) override;
+  Reactor* GetCapability(Ctx* c, const CapabilityRequest* q, CapabilityResponse* r) override;
   Reactor* GetChainTable(Ctx* c, const ChainTableRequest* q, ChainTableResponse* r) override;
 
  private:
   MetaCore* const core_;
   ClusterManager* const cluster_;
+  const CapabilityIssuer* const caps_;
   const std::string version_;
   const int64_t start_ms_;
 };
