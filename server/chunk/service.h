@@ -68,7 +68,9 @@ class ChunkService final : public RequestHandler {
   const ServiceStats& stats() const { return stats_; }
 
  private:
-  // OK when the request's capability allows it (data frames only); EACCES naming the reason.
+  // OK when the request's capability allows it (data frames only); EACCES naming the reason. A
+  // capability found in the connection's r.verified skips the MAC check (expiry, inode and access are
+  // checked every time); a newly verified one is added there.
   Status Authorize(const Request& r) const;
   // A short-lived read capability for this server's own peer reads of ino (repair, sync).
   std::string PeerCapability(uint64_t ino) const;

@@ -104,6 +104,12 @@ TEST_CASE("data requests without a valid capability are refused and the connecti
   // The same connection then serves valid requests: a write through the chain (every replica checks the
   // forwarded capability), and reads with a read-only capability from each replica.
   REQUIRE(write_with(good).err() == 0);
+  // Verified capabilities are remembered per connection: that must not let a near-copy through, nor the
+  // remembered one serve another inode.
+  CHECK(write_with(forged).err() == EACCES);
+  auto other_ino = MakeWrite(kIno + 1, 0, f.chain, 0, data);
+  other_ino.set_capability(good);
+  CHECK(raw.Call(weft::FRAME_WRITE, other_ino, data).reply.err() == EACCES);
   read.set_capability(read_only);
   for (int pos = 0; pos < 3; ++pos) {
     TestDataClient c(f.Addr(pos));
