@@ -71,19 +71,20 @@ ready() {  # ready FILE KEY: waits for KEY=VALUE in FILE, prints VALUE
   return 1
 }
 
-"$bin/weft-meta" --listen 127.0.0.1:0 --data "$dir/meta" --ready-file "$dir/meta.ready" >"$dir/meta.log" 2>&1 &
+"$bin/weft-meta" --listen 127.0.0.1:0 --data "$dir/meta" --ready-file "$dir/meta.ready" \
+  --cluster-key-file "$dir/cluster.key" >"$dir/meta.log" 2>&1 &
 pids+=($!)
 meta=$(ready "$dir/meta.ready" grpc)
 for i in 0 1 2; do
   # shellcheck disable=SC2086
   "$bin/weft-chunk" --listen 127.0.0.1:0 --control-listen 127.0.0.1:0 --meta "$meta" --data "$dir/chunk$i" \
-    --failure-domain "fd$i" --ready-file "$dir/chunk$i.ready" $chunk_args >"$dir/chunk$i.log" 2>&1 &
+    --cluster-key-file "$dir/cluster.key" --failure-domain "fd$i" --ready-file "$dir/chunk$i.ready" $chunk_args >"$dir/chunk$i.log" 2>&1 &
   pids+=($!)
   ready "$dir/chunk$i.ready" data >/dev/null
 done
 
 echo "== weft-chunk-bench: chain of 3, $chunks x 4 MiB, $inflight in flight ($dir, $(df --output=source,fstype "$dir" | tail -1))"
-"$bin/weft-chunk-bench" --meta "$meta" --chunks "$chunks" --inflight "$inflight" --duration "$duration" \
+"$bin/weft-chunk-bench" --meta "$meta" --cluster-key-file "$dir/cluster.key" --chunks "$chunks" --inflight "$inflight" --duration "$duration" \
   --verify | tee "$dir/weft.txt"
 
 mkdir -p "$dir/fio"

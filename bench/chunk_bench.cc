@@ -3,7 +3,10 @@
 // over the replicas, and 4 KiB random reads; N requests in flight, one connection per in-flight slot.
 // Prints one "key=value" line per phase (bench/chunk-vs-fio.sh parses them).
 //
-//   weft-chunk-bench --meta 127.0.0.1:7400 --chunks 256 --inflight 8 --mode all
+// Requests carry a read+write capability for --ino, minted from the cluster key as weft-meta would
+// (so the bench needs --cluster-key-file, the file weft-meta and the chunk servers use).
+//
+//   weft-chunk-bench --meta 127.0.0.1:7400 --cluster-key-file DIR/cluster.key --chunks 256 --inflight 8
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -17,6 +20,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "common/capability.h"
+#include "common/clock.h"
 #include "common/crc32c.h"
 #include "common/flags.h"
 #include "common/grpc_util.h"
@@ -32,6 +37,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string meta = "127.0.0.1:7400";
+  std::string cluster_key_file;      // REQUIRED: to mint the capability for `ino`
   uint32_t chain = 0;                // 0 = the first chain with `replication` servers
   uint32_t replication = 3;
   std::string mode = "all";          // write | read | randread | all
@@ -93,7 +99,8 @@ struct Result {
 
 class Bench {
  public:
-  Bench(const Options& o, Chain chain) : o_(o), chain_(std::move(chain)), pool_({.buffers = 0}) {
+  Bench(const Options& o, Chain chain, std::string capability)
+      : o_(o), chain_(std::move(chain)), pool_({.buffers = 0}), capability_(std::move(capability)) {
     data_.resize(o.chunk_size);
     std::mt19937_64 rng(1);
     for (size_t i = 0; i < data_.size(); i += 8) {
@@ -173,6 +180,7 @@ class Bench {
         req.set_length(o_.chunk_size);
         req.set_chunk_size(o_.chunk_size);
         req.mutable_crcs()->Add(crcs_.begin(), crcs_.end());
+        req.set_capability(capability_);
         reply = co_await conns[0]->Call(weft::FRAME_WRITE, req, {data_.data(), data_.size()}, std::chrono::seconds(60));
       } else {
         if (random) {
@@ -184,6 +192,7 @@ class Bench {
         req.mutable_chunk()->set_index(index);
         *req.mutable_chain() = Ref();
         req.set_offset(offset);
+        req.set_capability(capability_);
         req.set_length(len);
         size_t replica = (index + (random ? rng() : 0)) % conns.size();
         reply = co_await conns[replica]->Call(weft::FRAME_READ, req, {}, std::chrono::seconds(60));
@@ -219,6 +228,7 @@ class Bench {
   const Chain chain_;
   asio::io_context io_{1};
   BufferPool pool_;
+  const std::string capability_;
   std::string data_;
   std::vector<uint32_t> crcs_;
   uint32_t next_ = 0;
@@ -231,6 +241,7 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"weft-chunk-bench: chunk write/read throughput through one chain"};
   app.add_option("--meta", o.meta, "weft-meta address (chain table)")->capture_default_str();
+  app.add_option("--cluster-key-file", o.cluster_key_file, "the cluster key (to mint capabilities)")->required();
   app.add_option("--chain", o.chain, "chain id (default: the first with --replication servers)");
   app.add_option("--replication", o.replication, "servers in the chain to use")->capture_default_str();
   app.add_option("--mode", o.mode, "write | read | randread | all")->capture_default_str();
@@ -250,7 +261,16 @@ int main(int argc, char** argv) {
   }
   fmt::print("chain id={} version={} servers={} chunk_size={} chunks={} inflight={}\n", chain->info.id(),
              chain->info.version(), fmt::join(chain->addresses, ","), o.chunk_size, o.chunks, o.inflight);
-  Bench bench(o, *chain);
+  auto key = weft::ClusterKey::Load(o.cluster_key_file);
+  if (!key.ok()) {
+    fmt::print(stderr, "{}\n", key.status().ToString());
+    return 1;
+  }
+  const weft::CapabilitySigner signer(*key);
+  const int64_t hour = 3600 * 1000;
+  Bench bench(o, *chain,
+              signer.Mint({.ino = o.ino, .access = weft::kCapRead | weft::kCapWrite,
+                           .expiry_ms = weft::NowUnixMs() + hour}));
   int failed = 0;
   for (const char* phase : {"write", "read", "randread"}) {
     if (o.mode != "all" && o.mode != phase) continue;

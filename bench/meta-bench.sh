@@ -15,6 +15,7 @@ cleanup() {
 trap cleanup EXIT
 "$bin/weft-meta" --listen 127.0.0.1:0 --data "$dir/meta" --ready-file "$dir/ready" --log-level warn \
   --admin-token-file "$dir/admin.token" \
+  --cluster-key-file "$dir/cluster.key" \
   ${WEFT_META_ARGS:-} >"$dir/meta.log" 2>&1 &
 meta_pid=$!
 for _ in $(seq 100); do

@@ -170,7 +170,7 @@ StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std:
       if (!a.ok()) return a.status();
       out.attr = *a;
     }
-    out.handle = AttachHandle(out.attr, resp.handle(), open_flags);
+    out.handle = AttachHandle(out.attr, resp.handle(), open_flags, resp.capability(), resp.capability_ttl_ms());
   }
   return out;
 }

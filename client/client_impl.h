@@ -66,7 +66,14 @@ class ClientImpl final : public Client {
 
  private:
   // file_io.cc
-  FileHandle* AttachHandle(const Attr& attr, uint64_t meta_handle, int flags);
+  // capability/ttl_ms: what Open or Create returned for the handle.
+  FileHandle* AttachHandle(const Attr& attr, uint64_t meta_handle, int flags, std::string capability,
+                           uint32_t ttl_ms);
+  // The handle's capability, renewed through weft-meta (GetCapability) when half its TTL has passed.
+  StatusOr<std::string> HandleCapability(FileHandle* fh);
+  // A write capability to truncate ino: fh's when it is open for writing, else one weft-meta issues
+  // after checking the caller's write permission.
+  StatusOr<std::string> TruncateCapability(const Caller& c, uint64_t ino, FileHandle* fh);
   void DetachHandle(FileHandle* fh);
   std::shared_ptr<InodeState> FindInode(uint64_t ino);
   Status FlushBufLocked(FileHandle* fh);  // REQUIRES: fh->mu held
@@ -75,10 +82,11 @@ class ClientImpl final : public Client {
   // REQUIRES: fh->mu held. durable: an fsync (synced in weft-meta) rather than a flush.
   Status CommitLength(FileHandle* fh, bool durable);
   Status FlushImpl(FileHandle* fh, bool durable);
-  Status TruncateData(const Attr& attr, uint64_t new_size);
+  Status TruncateData(const Attr& attr, uint64_t new_size, const std::string& capability);
   void DropReadahead(InodeState& st, uint64_t begin, uint64_t end);
-  Status ReadDirect(InodeState& st, uint64_t off, size_t size, char* buf);
-  StatusOr<size_t> ReadSequential(FileHandle* fh, uint64_t off, size_t size, char* buf, uint64_t file_size);
+  Status ReadDirect(InodeState& st, uint64_t off, size_t size, char* buf, const std::string& capability);
+  StatusOr<size_t> ReadSequential(FileHandle* fh, uint64_t off, size_t size, char* buf, uint64_t file_size,
+                                  const std::string& capability);
   Attr Overlay(Attr a);  // local size over the metadata's for inodes open here
 
   void KeepaliveLoop();

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "client/client_impl.h"
+#include "common/capability.h"
 #include "common/clock.h"
 #include "common/crc32c.h"
 
@@ -24,6 +25,20 @@ Timespec NsToTimespec(int64_t ns) {
 }
 
 bool Overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) { return a0 < b1 && b0 < a1; }
+
+// The capability access an open mode needs (weft-meta grants the same: O_RDONLY read, O_WRONLY write,
+// O_RDWR both).
+uint8_t AccessFor(int flags) {
+  switch (flags & O_ACCMODE) {
+    case O_RDONLY: return kCapRead;
+    case O_WRONLY: return kCapWrite;
+    default: return kCapRead | kCapWrite;
+  }
+}
+
+// When a capability of ttl_ms issued now is renewed: half-way, so a renewal that fails can be retried
+// well before it runs out.
+int64_t RenewAt(int64_t issued_mono_ms, uint32_t ttl_ms) { return issued_mono_ms + ttl_ms / 2; }
 
 // The inode's open handles, kept alive for the caller's walk.
 std::vector<std::shared_ptr<FileHandle>> Handles(InodeState& st) {
@@ -43,7 +58,9 @@ std::shared_ptr<InodeState> ClientImpl::FindInode(uint64_t ino) {
   return it->second.lock();
 }
 
-FileHandle* ClientImpl::AttachHandle(const Attr& attr, uint64_t meta_handle, int flags) {
+FileHandle* ClientImpl::AttachHandle(const Attr& attr, uint64_t meta_handle, int flags, std::string capability,
+                                     uint32_t ttl_ms) {
+  const int64_t issued = MonoMs();
   std::shared_ptr<InodeState> st;
   {
     std::lock_guard lock(inodes_mu_);
@@ -62,6 +79,12 @@ FileHandle* ClientImpl::AttachHandle(const Attr& attr, uint64_t meta_handle, int
   fh->inode = st;
   fh->meta_handle = meta_handle;
   fh->flags = flags;
+  {
+    std::lock_guard cl(fh->cap_mu);
+    fh->capability = std::move(capability);
+    fh->cap_access = AccessFor(flags);
+    fh->cap_renew_at = RenewAt(issued, ttl_ms);
+  }
   std::lock_guard lock(st->mu);
   // Close-to-open: a fresh open sees the committed length unless this client holds newer writes.
   if (st->handles.empty() || attr.size() > st->size) st->size = attr.size();
@@ -103,7 +126,36 @@ StatusOr<FileHandle*> ClientImpl::Open(const Caller& c, uint64_t ino, int flags)
   OpenResponse resp;
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Open, req, &resp, true));
   cache_.PutAttr(resp.attr());
-  return AttachHandle(resp.attr(), resp.handle(), flags);
+  return AttachHandle(resp.attr(), resp.handle(), flags, resp.capability(), resp.capability_ttl_ms());
+}
+
+StatusOr<std::string> ClientImpl::HandleCapability(FileHandle* fh) {
+  std::lock_guard lock(fh->cap_mu);
+  const int64_t now = MonoMs();
+  if (now < fh->cap_renew_at) return fh->capability;
+  CapabilityRequest req;
+  req.set_ino(fh->inode->ino);
+  req.set_handle(fh->meta_handle);
+  req.set_access(fh->cap_access);
+  CapabilityResponse resp;
+  Status s = meta_.Call(&Meta::Stub::GetCapability, req, &resp);
+  if (!s.ok()) return s.Annotate(fmt::format("renew the capability of inode {}", fh->inode->ino));
+  fh->capability = resp.capability();
+  fh->cap_renew_at = RenewAt(now, resp.ttl_ms());
+  spdlog::debug("capability of inode {} (handle {}) renewed for {} ms", fh->inode->ino, fh->meta_handle,
+                resp.ttl_ms());
+  return fh->capability;
+}
+
+StatusOr<std::string> ClientImpl::TruncateCapability(const Caller& c, uint64_t ino, FileHandle* fh) {
+  if (fh && fh->inode->ino == ino && (fh->cap_access & kCapWrite)) return HandleCapability(fh);
+  CapabilityRequest req;
+  *req.mutable_caller() = c;
+  req.set_ino(ino);
+  req.set_access(kCapWrite);
+  CapabilityResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::GetCapability, req, &resp));
+  return resp.capability();
 }
 
 uint64_t ClientImpl::HandleSize(FileHandle* fh) {
@@ -133,6 +185,11 @@ Status ClientImpl::FlushBufLocked(FileHandle* fh) {
   fh->buf.reset();
   fh->buffered = false;
   auto st = fh->inode;
+  auto cap = HandleCapability(fh);
+  if (!cap.ok()) {
+    pool_.Release(std::move(b->data));
+    return cap.status();
+  }
   auto crcs = std::make_shared<std::vector<uint32_t>>(BlockCrcs(b->data.data(), b->len));
   // Writes to overlapping ranges of a chunk go out one after the other, so the last one wins everywhere.
   uint64_t id;
@@ -147,7 +204,7 @@ Status ClientImpl::FlushBufLocked(FileHandle* fh) {
     id = st->next_id++;
     st->inflight.push_back({b->index, b->off, b->off + b->len, id});
   }
-  ChunkRef c = ChunkFor(st->layout, st->ino, uint64_t{b->index} * st->layout.chunk_size());
+  ChunkRef c = ChunkFor(st->layout, st->ino, uint64_t{b->index} * st->layout.chunk_size(), std::move(*cap));
   io_.WriteAsync(c, b->off, std::span<const char>(b->data.data(), b->len), *crcs,
                  [this, b, crcs, st, id](Status s) {
                    {
@@ -314,11 +371,11 @@ void ClientImpl::DropReadahead(InodeState& st, uint64_t begin, uint64_t end) {
   }
 }
 
-Status ClientImpl::ReadDirect(InodeState& st, uint64_t off, size_t size, char* buf) {
+Status ClientImpl::ReadDirect(InodeState& st, uint64_t off, size_t size, char* buf, const std::string& capability) {
   uint32_t cs = st.layout.chunk_size();
   uint64_t pos = off, end = off + size;
   while (pos < end) {
-    ChunkRef c = ChunkFor(st.layout, st.ino, pos);
+    ChunkRef c = ChunkFor(st.layout, st.ino, pos, capability);
     uint32_t in_off = static_cast<uint32_t>(pos % cs);
     uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(end - pos, cs - in_off));
     RETURN_IF_ERROR(io_.ReadSync(c, in_off, std::span<char>(buf + (pos - off), n)));
@@ -327,7 +384,8 @@ Status ClientImpl::ReadDirect(InodeState& st, uint64_t off, size_t size, char* b
   return Status::Ok();
 }
 
-StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t size, char* buf, uint64_t file_size) {
+StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t size, char* buf, uint64_t file_size,
+                                            const std::string& capability) {
   auto st = fh->inode;
   uint32_t cs = st->layout.chunk_size();
   const uint64_t block = std::min<uint64_t>(cs, 1u << 20);
@@ -346,7 +404,7 @@ StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t
         blk->data = AlignedBuffer(blk->len);
         auto promise = std::make_shared<std::promise<Status>>();
         blk->done = promise->get_future().share();
-        ChunkRef c = ChunkFor(st->layout, st->ino, b);
+        ChunkRef c = ChunkFor(st->layout, st->ino, b, capability);
         IoLoop& loop = runtime_.Pick();
         boost::asio::co_spawn(loop.io,
                               io_.Read(loop, c, static_cast<uint32_t>(b % cs), std::span<char>(blk->data.data(), blk->len)),
@@ -400,12 +458,14 @@ StatusOr<size_t> ClientImpl::Read(FileHandle* fh, uint64_t off, size_t size, cha
     fh->last_read_end = off + size;
     if (!sequential) fh->ra.clear();
   }
-  if (sequential) return ReadSequential(fh, off, size, buf, file_size);
-  RETURN_IF_ERROR(ReadDirect(*st, off, size, buf));
+  auto cap = HandleCapability(fh);
+  if (!cap.ok()) return cap.status();
+  if (sequential) return ReadSequential(fh, off, size, buf, file_size, *cap);
+  RETURN_IF_ERROR(ReadDirect(*st, off, size, buf, *cap));
   return size;
 }
 
-Status ClientImpl::TruncateData(const Attr& attr, uint64_t new_size) {
+Status ClientImpl::TruncateData(const Attr& attr, uint64_t new_size, const std::string& capability) {
   const Layout& layout = attr.layout();
   uint32_t cs = layout.chunk_size();
   uint32_t width = static_cast<uint32_t>(layout.chains_size());
@@ -415,12 +475,14 @@ Status ClientImpl::TruncateData(const Attr& attr, uint64_t new_size) {
   uint32_t len = static_cast<uint32_t>(new_size % cs);
   for (uint32_t p = 0; p < width; ++p) {
     if (b % width == p) {
-      if (b < old_chunks) RETURN_IF_ERROR(io_.TruncateSync(ChunkFor(layout, attr.ino(), uint64_t{b} * cs), len));
+      if (b < old_chunks) {
+        RETURN_IF_ERROR(io_.TruncateSync(ChunkFor(layout, attr.ino(), uint64_t{b} * cs, capability), len));
+      }
       continue;
     }
     // The first chunk after b on this chain: everything from it on goes.
     uint32_t j = b + ((p + width - b % width) % width);
-    if (j < old_chunks) RETURN_IF_ERROR(io_.RemoveSync(ChunkFor(layout, attr.ino(), uint64_t{j} * cs)));
+    if (j < old_chunks) RETURN_IF_ERROR(io_.RemoveSync(ChunkFor(layout, attr.ino(), uint64_t{j} * cs, capability)));
   }
   return Status::Ok();
 }
@@ -446,7 +508,11 @@ StatusOr<Attr> ClientImpl::SetAttr(const Caller& c, SetAttrRequest req, FileHand
     }
     // The data goes first: a crash in between leaves the old length over zeros, never old bytes
     // reappearing past a new length.
-    RETURN_IF_ERROR(TruncateData(a, req.size()));
+    if (a.size() > req.size()) {
+      auto cap = TruncateCapability(c, req.ino(), fh);
+      if (!cap.ok()) return cap.status();
+      RETURN_IF_ERROR(TruncateData(a, req.size(), *cap));
+    }
     if (st) DropReadahead(*st, 0, UINT64_MAX);
     AttrResponse resp;
     RETURN_IF_ERROR(meta_.Call(&Meta::Stub::SetAttr, req, &resp, true));

@@ -2,8 +2,9 @@
 // it, writes in flight, the first failed background write) and each handle's write-back buffer and
 // readahead window.
 //
-// Lock order: FileHandle::mu, then FileHandle::ra_mu, then InodeState::mu. Completions of background
-// writes (on loop threads) take only InodeState::mu.
+// Lock order: FileHandle::mu, then FileHandle::ra_mu, then InodeState::mu. FileHandle::cap_mu is a leaf
+// (taken under FileHandle::mu, nothing taken under it). Completions of background writes (on loop
+// threads) take only InodeState::mu.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "common/buffer.h"
@@ -76,6 +78,13 @@ class FileHandle {
   uint64_t granted_end = 0;
   bool dirty = false;  // written since the last length commit
   int64_t mtime_ns = 0;
+
+  // The data-path capability weft-meta issued for this handle (read and/or write per its open mode),
+  // renewed through GetCapability once half its lifetime has passed (ClientImpl::HandleCapability).
+  std::mutex cap_mu;
+  std::string capability;   // GUARDED_BY(cap_mu)
+  int64_t cap_renew_at = 0;  // GUARDED_BY(cap_mu): MonoMs() after which it is renewed
+  uint8_t cap_access = 0;    // CapabilityAccess bits; set at open
 
   std::mutex ra_mu;  // readahead
   uint64_t last_read_end = UINT64_MAX;

@@ -33,7 +33,7 @@ weft_require(fmt_FOUND "fmt" "libfmt-dev")
 find_package(CLI11 CONFIG QUIET)
 weft_require(CLI11_FOUND "CLI11" "libcli11-dev")
 find_package(OpenSSL QUIET COMPONENTS Crypto)
-weft_require(OpenSSL_FOUND "OpenSSL libcrypto (SHA-256 and random bytes for tokens)" "libssl-dev")
+weft_require(OpenSSL_FOUND "OpenSSL libcrypto (SHA-256, HMAC and random bytes for tokens, capabilities and the cluster key)" "libssl-dev")
 find_package(Catch2 2 CONFIG QUIET)
 weft_require(Catch2_FOUND "Catch2 v2" "catch2")
 

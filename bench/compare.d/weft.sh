@@ -28,7 +28,7 @@ weftctl_() { WEFT_TOKEN=$(cat "$weft_data/admin.token") "$bin/weftctl" --meta "$
 weft_up() {
   mkdir -p "$weft_logs" "$weft_mnt"
   setsid "$bin/weft-meta" --listen 127.0.0.1:0 --data "$weft_data/meta" --ready-file "$weft_data/meta.ready" \
-    --admin-token-file "$weft_data/admin.token" $weft_meta_args >>"$weft_logs/meta.log" 2>&1 </dev/null 9>&- &
+    --admin-token-file "$weft_data/admin.token" --cluster-key-file "$weft_data/cluster.key" $weft_meta_args >>"$weft_logs/meta.log" 2>&1 </dev/null 9>&- &
   weft_meta_pid=$!
   pids+=("$weft_meta_pid")
   weft_addr=$(weft_wait_ready "$weft_data/meta.ready" grpc "$weft_meta_pid" "$weft_logs/meta.log") || return 1
@@ -37,7 +37,7 @@ weft_up() {
     mkdir -p "$weft_data/chunk$i"
     setsid "$bin/weft-chunk" --listen 127.0.0.1:0 --control-listen 127.0.0.1:0 --meta "$weft_addr" \
       --data "$weft_data/chunk$i" --failure-domain "local$i" --ready-file "$weft_data/chunk$i.ready" \
-      $weft_chunk_args >>"$weft_logs/chunk$i.log" 2>&1 </dev/null 9>&- &
+      --cluster-key-file "$weft_data/cluster.key" $weft_chunk_args >>"$weft_logs/chunk$i.log" 2>&1 </dev/null 9>&- &
     p=$!
     pids+=("$p")
     weft_chunk_pids+=("$p")

@@ -54,9 +54,10 @@ T RunSync(IoLoop& loop, awaitable<T> aw) {
 
 }  // namespace
 
-ChunkRef ChunkFor(const Layout& layout, uint64_t ino, uint64_t file_offset) {
+ChunkRef ChunkFor(const Layout& layout, uint64_t ino, uint64_t file_offset, std::string capability) {
   ChunkRef c;
   c.ino = ino;
+  c.capability = std::move(capability);
   c.chunk_size = layout.chunk_size();
   c.index = static_cast<uint32_t>(file_offset / layout.chunk_size());
   if (layout.chains_size() > 0) c.chain_id = layout.chains(static_cast<int>(c.index % layout.chains_size()));
@@ -111,6 +112,7 @@ awaitable<Status> ChunkIo::Write(IoLoop& loop, ChunkRef c, uint32_t offset, std:
     req.set_length(static_cast<uint32_t>(data.size()));
     req.mutable_crcs()->Add(crcs.begin(), crcs.end());
     req.set_chunk_size(c.chunk_size);
+    req.set_capability(c.capability);
     return conn.Call(FRAME_WRITE, req.SerializeAsString(), data, {}, std::chrono::milliseconds(opts_.request_timeout_ms));
   });
 }
@@ -123,6 +125,7 @@ awaitable<Status> ChunkIo::Truncate(IoLoop& loop, ChunkRef c, uint32_t length) {
     FillChainRef(req.mutable_chain(), v);
     req.set_length(length);
     req.set_chunk_size(c.chunk_size);
+    req.set_capability(c.capability);
     return conn.Call(FRAME_TRUNCATE, req.SerializeAsString(), {}, {}, std::chrono::milliseconds(opts_.request_timeout_ms));
   });
 }
@@ -133,6 +136,7 @@ awaitable<Status> ChunkIo::Remove(IoLoop& loop, ChunkRef c) {
     req.mutable_chunk()->set_ino(c.ino);
     req.mutable_chunk()->set_index(c.index);
     FillChainRef(req.mutable_chain(), v);
+    req.set_capability(c.capability);
     return conn.Call(FRAME_REMOVE, req.SerializeAsString(), {}, {}, std::chrono::milliseconds(opts_.request_timeout_ms));
   });
 }
@@ -158,6 +162,7 @@ awaitable<Status> ChunkIo::Read(IoLoop& loop, ChunkRef c, uint32_t offset, std::
         FillChainRef(req.mutable_chain(), *chain);
         req.set_offset(offset);
         req.set_length(static_cast<uint32_t>(out.size()));
+        req.set_capability(c.capability);
         auto conn = loop.pool->Get(addr);
         CallResult r = co_await conn->Call(FRAME_READ, req.SerializeAsString(), {}, out,
                                            std::chrono::milliseconds(opts_.request_timeout_ms));

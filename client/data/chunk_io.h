@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -30,10 +31,11 @@ struct ChunkRef {
   uint32_t index = 0;
   uint32_t chain_id = 0;
   uint32_t chunk_size = 0;
+  std::string capability;  // the data-path capability for ino (from weft-meta), sent with every request
 };
 
-// Which chunk of a layout a file offset falls in.
-ChunkRef ChunkFor(const Layout& layout, uint64_t ino, uint64_t file_offset);
+// Which chunk of a layout a file offset falls in; requests for it carry `capability`.
+ChunkRef ChunkFor(const Layout& layout, uint64_t ino, uint64_t file_offset, std::string capability);
 
 class ChunkIo {
  public:

@@ -13,8 +13,8 @@
 namespace weft::chunk {
 
 ControlService::ControlService(boost::asio::io_context& loop, ChunkService* service, ChunkStore* store,
-                               Membership* membership, std::function<Usage()> usage)
-    : loop_(loop), service_(service), store_(store), membership_(membership), usage_(std::move(usage)),
+                               Membership* membership, const ClusterKey* key, std::function<Usage()> usage)
+    : loop_(loop), service_(service), store_(store), membership_(membership), key_(key), usage_(std::move(usage)),
       start_ms_(MonoMs()) {}
 
 grpc::ServerUnaryReactor* ControlService::Health(grpc::CallbackServerContext* ctx, const HealthRequest*,
@@ -31,6 +31,12 @@ grpc::ServerUnaryReactor* ControlService::Health(grpc::CallbackServerContext* ct
 
 grpc::ServerUnaryReactor* ControlService::Stats(grpc::CallbackServerContext* ctx, const ChunkStatsRequest*,
                                                 ChunkStatsResponse* resp) {
+  if (Status s = key_->CheckCall(ctx, "ChunkControl.Stats"); !s.ok()) {
+    spdlog::warn("refused a call from {}: {}", ctx->peer(), s.message());
+    auto* r = ctx->DefaultReactor();
+    r->Finish(ToGrpc(s));
+    return r;
+  }
   Usage u = usage_();
   resp->set_chunks(store_->chunks());
   resp->set_used_bytes(store_->used_bytes());
@@ -45,6 +51,11 @@ grpc::ServerUnaryReactor* ControlService::Stats(grpc::CallbackServerContext* ctx
 grpc::ServerUnaryReactor* ControlService::RemoveChunks(grpc::CallbackServerContext* ctx,
                                                        const RemoveChunksRequest* req, RemoveChunksResponse* resp) {
   auto* r = ctx->DefaultReactor();
+  if (Status s = key_->CheckCall(ctx, "ChunkControl.RemoveChunks"); !s.ok()) {
+    spdlog::warn("refused a call from {}: {}", ctx->peer(), s.message());
+    r->Finish(ToGrpc(s));
+    return r;
+  }
   const uint64_t ino = req->ino();
   const uint32_t from = req->from_index();
   ChunkService* service = service_;

@@ -1,7 +1,8 @@
 // The gRPC face of weft-chunk (service ChunkControl in proto/weft/cluster.proto): health, statistics,
 // and RemoveChunks for weft-meta's garbage collection (local removal only; weft-meta calls every
 // server of the chains). Handlers are thin: RemoveChunks runs on the event loop and finishes the call
-// when done, without blocking a gRPC thread.
+// when done, without blocking a gRPC thread. Stats and RemoveChunks are server-internal: they need the
+// cluster credential (common/cluster_key.h); Health answers anyone (liveness probes).
 //
 // Thread-safety: gRPC calls handlers on its threads; they only touch atomics or post to the loop.
 #pragma once
@@ -11,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "common/cluster_key.h"
 #include "server/chunk/membership.h"
 #include "server/chunk/service.h"
 #include "weft/cluster.grpc.pb.h"
@@ -21,7 +23,7 @@ class ControlService final : public ChunkControl::CallbackService {
  public:
   // Collaborators are not owned and must outlive the service.
   ControlService(boost::asio::io_context& loop, ChunkService* service, ChunkStore* store, Membership* membership,
-                 std::function<Usage()> usage);
+                 const ClusterKey* key, std::function<Usage()> usage);
 
   grpc::ServerUnaryReactor* Health(grpc::CallbackServerContext* ctx, const HealthRequest* req,
                                    HealthResponse* resp) override;
@@ -37,6 +39,7 @@ class ControlService final : public ChunkControl::CallbackService {
   ChunkService* const service_;
   ChunkStore* const store_;
   Membership* const membership_;
+  const ClusterKey* const key_;
   const std::function<Usage()> usage_;
   const int64_t start_ms_;
   std::atomic<bool> serving_{false};

@@ -70,6 +70,7 @@ class DataServer::Connection : public std::enable_shared_from_this<Connection> {
   AsyncSemaphore requests_;
   AsyncSemaphore bytes_;
   bool closed_ = false;
+  const std::shared_ptr<VerifiedCapabilities> verified_ = std::make_shared<VerifiedCapabilities>();
 };
 
 Status DataServer::Connection::Parse(const FrameHeader& head, const std::string& msg, Request& req,
@@ -141,6 +142,7 @@ asio::awaitable<void> DataServer::Connection::Run() {
       break;
     }
     Request req;
+    req.verified = verified_;
     uint64_t bytes = 0;
     bool client = false;
     if (Status s = Parse(*head, msg, req, &bytes, &client); !s.ok()) {

@@ -14,6 +14,7 @@
 // Thread-safety: loop-confined (the io_context given at construction).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -26,6 +27,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "common/capability.h"
 #include "common/frame.h"
 #include "common/status.h"
 #include "server/chunk/async_sync.h"
@@ -34,6 +36,15 @@
 
 namespace weft::chunk {
 
+// Capabilities already verified (MAC checked) on one connection, so that the requests a client sends
+// under one capability skip the HMAC after the first: a few slots, replaced round-robin. Lookups
+// compare in constant time. Loop-confined.
+struct VerifiedCapabilities {
+  static constexpr size_t kSlots = 4;
+  std::array<std::pair<std::string, Capability>, kSlots> slots;
+  size_t next = 0;
+};
+
 struct Request {
   uint8_t type = 0;  // a FrameType
   uint64_t id = 0;
@@ -41,6 +52,7 @@ struct Request {
   IoBuffer payload;           // writes: the payload at payload.data() + payload_skip
   uint32_t payload_skip = 0;  // == write offset % 4096
   uint32_t payload_len = 0;
+  std::shared_ptr<VerifiedCapabilities> verified;  // the connection's cache; null = verify every time
 };
 
 struct Response {

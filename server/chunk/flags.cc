@@ -12,6 +12,11 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
       ->capture_default_str();
   app.add_option("--advertise-host", o->advertise_host, "host name clients reach this server by (default: listen's)");
   app.add_option("--meta", o->meta, "weft-meta address")->capture_default_str();
+  app.add_option("--cluster-key-file", o->cluster_key_file,
+                 "the cluster key file weft-meta created (required; copy it with mode 0600)");
+  app.add_option_function<int>(
+      "--capability-skew-ms", [o](int ms) { o->service.capability_skew = std::chrono::milliseconds(ms); },
+      "accept capabilities this long past their expiry (clock skew; default 5000)");
   app.add_option("--data", o->data_dirs, "data directory (repeat for several disks; the first holds metadata)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--failure-domain", o->failure_domain, "rack or host group; chains spread across these");

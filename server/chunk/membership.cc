@@ -19,9 +19,9 @@ struct Membership::Rpc {
   std::unique_ptr<Cluster::Stub> stub;
 };
 
-Membership::Membership(const MembershipOptions& options, ChainTableCache* chains, std::function<Usage()> usage,
-                       std::function<void()> on_table)
-    : options_(options), chains_(chains), usage_(std::move(usage)), on_table_(std::move(on_table)),
+Membership::Membership(const MembershipOptions& options, const ClusterKey* key, ChainTableCache* chains,
+                       std::function<Usage()> usage, std::function<void()> on_table)
+    : options_(options), key_(key), chains_(chains), usage_(std::move(usage)), on_table_(std::move(on_table)),
       rpc_(std::make_unique<Rpc>()) {
   rpc_->stub = Cluster::NewStub(MakeChannel(options_.meta, 1000));
 }
@@ -79,6 +79,7 @@ Status Membership::Register() {
   req.set_used_bytes(u.used_bytes);
   grpc::ClientContext ctx;
   PrepareContext(&ctx, std::chrono::milliseconds(options_.rpc_timeout_ms));
+  key_->Attach(&ctx);
   RegisterResponse resp;
   RETURN_IF_ERROR(FromGrpc(rpc_->stub->Register(&ctx, req, &resp)));
   if (resp.server_id() != id_) {
@@ -104,6 +105,7 @@ Status Membership::Beat() {
   req.set_chain_table_version(chains_->version());
   grpc::ClientContext ctx;
   PrepareContext(&ctx, std::chrono::milliseconds(options_.rpc_timeout_ms));
+  key_->Attach(&ctx);
   HeartbeatResponse resp;
   RETURN_IF_ERROR(FromGrpc(rpc_->stub->Heartbeat(&ctx, req, &resp)));
   if (resp.reregister()) {
@@ -120,6 +122,7 @@ Status Membership::FetchTable() {
   req.set_known_version(chains_->version());
   grpc::ClientContext ctx;
   PrepareContext(&ctx, std::chrono::milliseconds(options_.rpc_timeout_ms));
+  key_->Attach(&ctx);
   ChainTable table;
   RETURN_IF_ERROR(FromGrpc(rpc_->stub->GetChainTable(&ctx, req, &table)));
   if (table.chains_size() > 0 || table.servers_size() > 0) Install(table, false);

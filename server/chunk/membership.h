@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/cluster_key.h"
 #include "common/status.h"
 #include "server/chunk/chain_table.h"
 
@@ -41,10 +42,11 @@ struct Usage {
 
 class Membership {
  public:
-  // chains is not owned and must outlive the membership. usage is polled for each beat; on_table runs
-  // after a new chain table was installed.
-  Membership(const MembershipOptions& options, ChainTableCache* chains, std::function<Usage()> usage,
-             std::function<void()> on_table);
+  // chains and key are not owned and must outlive the membership; every call to weft-meta carries
+  // key's cluster credential. usage is polled for each beat; on_table runs after a new chain table was
+  // installed.
+  Membership(const MembershipOptions& options, const ClusterKey* key, ChainTableCache* chains,
+             std::function<Usage()> usage, std::function<void()> on_table);
   ~Membership();
 
   // Reads the persisted server id (0 when none yet) and tells the chain cache who this server is.
@@ -70,6 +72,7 @@ class Membership {
 
   struct Rpc;
   MembershipOptions options_;  // addresses set before Start, then read-only
+  const ClusterKey* const key_;
   ChainTableCache* const chains_;
   const std::function<Usage()> usage_;
   const std::function<void()> on_table_;

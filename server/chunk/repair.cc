@@ -41,6 +41,7 @@ asio::awaitable<Status> ChunkService::RepairBlocks(const ChainView& view, const 
       rq.set_offset(first * kCrcBlock);
       rq.set_length(n * kCrcBlock);
       rq.set_any_state(true);
+      rq.set_capability(PeerCapability(key.ino));
       auto reply = co_await peers_->Call(view.addresses[p], PeerPool::kRepairLane, FRAME_READ, rq, {},
                                          options_.peer_read_timeout);
       std::string why;
@@ -120,6 +121,7 @@ asio::awaitable<StatusOr<ChunkMeta>> ChunkService::SyncFromPredecessor(const Cha
   rq.mutable_chain()->set_chain_version(view.version);
   rq.set_whole_chunk(true);
   rq.set_any_state(true);
+  rq.set_capability(PeerCapability(key.ino));
   auto reply = co_await peers_->Call(prev, PeerPool::kRepairLane, FRAME_READ, rq, {}, options_.peer_read_timeout);
   if (!reply.ok()) co_return Err(EAGAIN, "sync chunk {} from {}: {}", key.ToString(), prev, reply.status().ToString());
   const DataReply& d = reply->reply;

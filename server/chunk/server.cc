@@ -13,6 +13,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/capability.h"
+#include "common/cluster_key.h"
 #include "common/grpc_util.h"
 #include "common/net.h"
 #include "common/signals.h"
@@ -56,6 +58,16 @@ int RunServer(const ServerOptions& opts) {
       return 1;
     }
   }
+  // Without the cluster key the server could verify no capability and join no cluster: refuse to start.
+  auto key = ClusterKey::Load(opts.cluster_key_file);
+  if (!key.ok()) {
+    spdlog::critical("cannot load the cluster key: {} (pass --cluster-key-file: the file weft-meta created, "
+                     "DATA/cluster.key of weft-meta by default)",
+                     key.status().ToString());
+    return 2;
+  }
+  spdlog::info("cluster key {:08x} from {}", key->key_id(), opts.cluster_key_file);
+  const CapabilitySigner signer(*key);
   const bool sync = opts.durability == "sync";
   asio::io_context loop(1);
 
@@ -106,7 +118,7 @@ int RunServer(const ServerOptions& opts) {
   mopts.disks = opts.data_dirs;
   mopts.id_file = opts.data_dirs.front() + "/server_id";
   ChunkService* service_ptr = nullptr;
-  Membership membership(mopts, &chains, usage, [&loop, &service_ptr] {
+  Membership membership(mopts, &*key, &chains, usage, [&loop, &service_ptr] {
     asio::post(loop, [service_ptr] { service_ptr->OnTableChanged(); });
   });
   if (Status s = membership.LoadId(); !s.ok()) {
@@ -114,7 +126,7 @@ int RunServer(const ServerOptions& opts) {
     return 1;
   }
   PeerPool peers(loop.get_executor(), &pool, std::chrono::milliseconds(2000));
-  ChunkService service(opts.service, &store, &chains, &peers, [&membership] { membership.RequestRefresh(); });
+  ChunkService service(opts.service, &store, &chains, &peers, &signer, [&membership] { membership.RequestRefresh(); });
   service_ptr = &service;
 
   // Listeners.
@@ -127,7 +139,7 @@ int RunServer(const ServerOptions& opts) {
     spdlog::critical("{}", data_bound.status().ToString());
     return 1;
   }
-  ControlService control(loop, &service, &store, &membership, usage);
+  ControlService control(loop, &service, &store, &membership, &*key, usage);
   auto grpc_server = StartGrpcServer(opts.control_listen, {&control});
   if (!grpc_server.ok()) {
     spdlog::critical("cannot start gRPC on {}: {}", opts.control_listen, grpc_server.status().ToString());

@@ -23,6 +23,7 @@ struct ServerOptions {
   std::string control_listen = "127.0.0.1:7501";  // gRPC ChunkControl address; default :7501
   std::string advertise_host;                     // host clients use to reach this server; default: listen's
   std::string meta = "127.0.0.1:7400";            // weft-meta; default :7400
+  std::string cluster_key_file;                   // REQUIRED: the cluster key weft-meta created (0600)
   std::vector<std::string> data_dirs;             // REQUIRED: one per disk; the first also holds metadata
   std::string failure_domain;                     // rack or host group; default ""
   std::string ready_file;                         // "control=HOST:PORT\ndata=HOST:PORT\n" once serving
@@ -38,7 +39,8 @@ struct ServerOptions {
 };
 
 // Registers every flag on app (the test fixture passes --listen, --control-listen, --meta, --data,
-// --failure-domain, --ready-file, --log-level; single-valued flags keep the last value given).
+// --cluster-key-file, --failure-domain, --ready-file, --log-level; single-valued flags keep the last value
+// given).
 void AddServerFlags(CLI::App& app, ServerOptions* opts);
 
 // Runs until SIGTERM/SIGINT, then shuts down gracefully. Returns the process exit code.

@@ -7,10 +7,58 @@
 namespace weft::chunk {
 
 ChunkService::ChunkService(const ServiceOptions& options, ChunkStore* store, ChainTableCache* chains,
-                           PeerPool* peers, std::function<void()> request_refresh)
-    : options_(options), store_(store), chains_(chains), peers_(peers), request_refresh_(std::move(request_refresh)) {}
+                           PeerPool* peers, const CapabilitySigner* signer, std::function<void()> request_refresh)
+    : options_(options), store_(store), chains_(chains), peers_(peers), signer_(signer),
+      request_refresh_(std::move(request_refresh)) {}
+
+Status ChunkService::Authorize(const Request& r) const {
+  const ChunkId* chunk = nullptr;
+  const std::string* cap = nullptr;
+  uint8_t access = kCapWrite;
+  const char* what = "";
+  if (const auto* w = std::get_if<WriteRequest>(&r.msg)) {
+    chunk = &w->chunk(), cap = &w->capability(), what = "write";
+  } else if (const auto* rd = std::get_if<ReadRequest>(&r.msg)) {
+    chunk = &rd->chunk(), cap = &rd->capability(), what = "read", access = kCapRead;
+  } else if (const auto* t = std::get_if<TruncateRequest>(&r.msg)) {
+    chunk = &t->chunk(), cap = &t->capability(), what = "truncate";
+  } else if (const auto* rm = std::get_if<RemoveRequest>(&r.msg)) {
+    chunk = &rm->chunk(), cap = &rm->capability(), what = "remove";
+  } else {
+    return Status::Ok();  // PING: no data
+  }
+  const Capability* known = nullptr;
+  if (r.verified) {
+    for (const auto& [wire, c] : r.verified->slots) {
+      if (!wire.empty() && ConstantTimeEqual(wire, *cap)) known = &c;
+    }
+  }
+  Status s;
+  if (known) {
+    s = CheckCapability(*known, chunk->ino(), access, NowUnixMs(), options_.capability_skew.count());
+  } else if (auto c = signer_->Verify(*cap); !c.ok()) {
+    s = c.status();
+  } else {
+    s = CheckCapability(*c, chunk->ino(), access, NowUnixMs(), options_.capability_skew.count());
+    if (r.verified) r.verified->slots[r.verified->next++ % VerifiedCapabilities::kSlots] = {*cap, *c};
+  }
+  if (!s.ok()) return s.Annotate(fmt::format("{} of chunk {}/{} refused", what, chunk->ino(), chunk->index()));
+  return s;
+}
+
+std::string ChunkService::PeerCapability(uint64_t ino) const {
+  return signer_->Mint({.ino = ino, .access = kCapRead, .expiry_ms = NowUnixMs() + 60000});
+}
 
 asio::awaitable<Response> ChunkService::Handle(Request req) {
+  if (Status s = Authorize(req); !s.ok()) {
+    ++stats_.refused;
+    uint32_t chain_id = 0;
+    std::visit([&chain_id](const auto& m) {
+      if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, std::monostate>) chain_id = m.chain().chain_id();
+    }, req.msg);
+    co_return Fail(s, chain_id);
+  }
   switch (req.type) {
     case FRAME_WRITE:
       ++stats_.writes;

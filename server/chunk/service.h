@@ -3,6 +3,12 @@
 // op_write.cc, op_read.cc, op_truncate.cc, op_remove.cc; chain checks in chain_check.cc; repair of bad
 // blocks and whole-chunk sync from a replica in repair.cc.
 //
+// Every WRITE, READ, TRUNCATE and REMOVE must carry a capability (common/capability.h) for the chunk's
+// inode, signed with the cluster key, unexpired, granting write for all but reads; it is checked before
+// anything else and a refusal is EACCES (the connection stays up). Forwarded requests carry the
+// client's capability, so each replica checks it; the server's own peer reads (repair, sync) carry
+// capabilities it mints itself.
+//
 // Thread-safety: loop-confined, except stats() (atomics) and the members documented otherwise.
 #pragma once
 
@@ -15,6 +21,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "common/capability.h"
 #include "server/chunk/async_sync.h"
 #include "server/chunk/chain_table.h"
 #include "server/chunk/chunk_locks.h"
@@ -30,6 +37,7 @@ struct ServiceOptions {
   std::chrono::milliseconds forward_timeout{10000};    // wait for the rest of the chain; default 10 s
   std::chrono::milliseconds peer_read_timeout{5000};   // repair and sync reads from replicas; default 5 s
   std::chrono::milliseconds refresh_wait{2000};        // wait for a newer chain table; default 2 s
+  std::chrono::milliseconds capability_skew{5000};     // accept capabilities this long past expiry; default 5 s
 };
 
 struct ServiceStats {
@@ -39,6 +47,7 @@ struct ServiceStats {
   std::atomic<uint64_t> transit_errors{0};   // payloads that failed their CRC on receipt
   std::atomic<uint64_t> syncs{0};            // whole chunks copied from the predecessor
   std::atomic<uint64_t> stale{0};            // requests answered ESTALE
+  std::atomic<uint64_t> refused{0};          // requests refused for their capability (EACCES)
 };
 
 class ChunkService final : public RequestHandler {
@@ -46,7 +55,7 @@ class ChunkService final : public RequestHandler {
   // Collaborators are not owned and must outlive the service. request_refresh asks the membership
   // thread for a fresh chain table (thread-safe, non-blocking).
   ChunkService(const ServiceOptions& options, ChunkStore* store, ChainTableCache* chains, PeerPool* peers,
-               std::function<void()> request_refresh);
+               const CapabilitySigner* signer, std::function<void()> request_refresh);
 
   asio::awaitable<Response> Handle(Request req) override;
 
@@ -59,6 +68,13 @@ class ChunkService final : public RequestHandler {
   const ServiceStats& stats() const { return stats_; }
 
  private:
+  // OK when the request's capability allows it (data frames only); EACCES naming the reason. A
+  // capability found in the connection's r.verified skips the MAC check (expiry, inode and access are
+  // checked every time); a newly verified one is added there.
+  Status Authorize(const Request& r) const;
+  // A short-lived read capability for this server's own peer reads of ino (repair, sync).
+  std::string PeerCapability(uint64_t ino) const;
+
   asio::awaitable<Response> HandleWrite(Request& r);
   asio::awaitable<Response> HandleRead(Request& r);
   asio::awaitable<Response> HandleTruncate(Request& r);
@@ -106,6 +122,7 @@ class ChunkService final : public RequestHandler {
   ChunkStore* const store_;
   ChainTableCache* const chains_;
   PeerPool* const peers_;
+  const CapabilitySigner* const signer_;
   const std::function<void()> request_refresh_;
   ChunkLockTable locks_;
   AsyncNotifier table_changed_;

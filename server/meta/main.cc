@@ -28,6 +28,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--chains-per-server", opt.cluster.chains_per_server, "chains formed per server and replication")
       ->capture_default_str();
+  app.add_option("--cluster-key-file", opt.cluster_key_file,
+                 "cluster key shared with the chunk servers (created, mode 0600, if missing; default DATA/cluster.key)");
+  app.add_option("--capability-ttl-ms", opt.capability_ttl_ms, "data-path capabilities are valid this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1000u, 86400000u));
   app.add_option("--session-ttl-ms", opt.meta.session_ttl_ms, "a client session not renewed this long expires")
       ->capture_default_str();
   app.add_option("--grant-increment", grant_increment, "space grants reserve quota in multiples of this")

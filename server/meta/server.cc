@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/cluster_key.h"
 #include "common/grpc_util.h"
 #include "common/net.h"
 #include "common/signals.h"
@@ -10,6 +11,7 @@
 #include "server/meta/service/admin_service.h"
 #include "server/meta/service/admin_token.h"
 #include "server/meta/service/auth.h"
+#include "server/meta/service/capability_issuer.h"
 #include "server/meta/service/meta_service.h"
 
 namespace weft::meta {
@@ -20,7 +22,14 @@ int RunServer(const ServerOptions& opt) {
     spdlog::critical("cannot open {}: {}", opt.data, kv.status().ToString());
     return 1;
   }
-  auto cluster = ClusterManager::Open(kv->get(), opt.cluster);
+  const std::string key_file = opt.cluster_key_file.empty() ? opt.data + "/cluster.key" : opt.cluster_key_file;
+  auto key = ClusterKey::LoadOrCreate(key_file);
+  if (!key.ok()) {
+    spdlog::critical("cannot load the cluster key: {}", key.status().ToString());
+    return 1;
+  }
+  spdlog::info("cluster key {:08x} from {}; capabilities valid {} ms", key->key_id(), key_file, opt.capability_ttl_ms);
+  auto cluster = ClusterManager::Open(kv->get(), opt.cluster, &*key);
   if (!cluster.ok()) {
     spdlog::critical("cannot load cluster state: {}", cluster.status().ToString());
     return 1;
@@ -36,11 +45,12 @@ int RunServer(const ServerOptions& opt) {
     return 1;
   }
   Auth auth(kv->get(), &(*core)->sessions());
-  MetaService meta(core->get(), cluster->get(), &auth, opt.version);
+  CapabilityIssuer caps(*key, opt.capability_ttl_ms);
+  MetaService meta(core->get(), cluster->get(), &auth, &caps, opt.version);
   AdminService admin(core->get(), cluster->get(), &auth, opt.version);
   // Meta and Admin authenticate every call with a bearer token (service/auth.h). The Cluster service
-  // (chunk servers: Register, Heartbeat, GetChainTable) is left without bearer tokens on purpose: the
-  // chunk servers authenticate with the cluster key, which the capabilities half of issue 10 adds.
+  // (chunk servers: Register, Heartbeat, GetChainTable) authenticates with a credential derived from the
+  // cluster key (cluster_manager.cc), not with bearer tokens.
   auto started = StartGrpcServer(opt.listen, {&meta, &admin, (*cluster)->service()});
   if (!started.ok()) {
     spdlog::critical("cannot start: {}", started.status().ToString());

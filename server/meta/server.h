@@ -18,6 +18,11 @@ struct ServerOptions {
   // The admin token: read from this file, or created there (mode 0600) when missing. "" = <data>/admin.token.
   std::string admin_token_file;
   std::string version = "dev";            // reported by Health and ClusterStatus
+  // The cluster key shared with the chunk servers (common/cluster_key.h); created (random, mode 0600)
+  // when missing. Default "" = <data>/cluster.key.
+  std::string cluster_key_file;
+  // Data-path capabilities handed out by Open/Create/GetCapability are valid this long. Default 10 min.
+  uint32_t capability_ttl_ms = 600000;
   ClusterOptions cluster;
   MetaOptions meta;
 };

@@ -2,9 +2,13 @@
 // servers from weft-meta's chain table, with the helpers the chunk-server integration tests share.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
+#include "common/capability.h"
+#include "common/cluster_key.h"
 #include "common/grpc_util.h"
 #include "test/chunk/data_client.h"
 #include "test/fixture/cluster.h"
@@ -37,15 +41,35 @@ class ChainFixture {
     auto stub = ChunkControl::NewStub(MakeChannel(cluster.chunk(Index(pos)).control_address));
     grpc::ClientContext ctx;
     PrepareContext(&ctx, std::chrono::seconds(5));
+    Key().Attach(&ctx);
     ChunkStatsResponse resp;
     grpc::Status s = stub->Stats(&ctx, ChunkStatsRequest(), &resp);
     if (!s.ok()) throw std::runtime_error("Stats: " + s.error_message());
     return resp;
   }
 
+  // The cluster's key (weft-meta created it) and a signer over it, standing in for weft-meta's.
+  const ClusterKey& Key() {
+    if (!key_) {
+      auto k = ClusterKey::Load(cluster.cluster_key_file());
+      if (!k.ok()) throw std::runtime_error(k.status().ToString());
+      key_.emplace(std::move(*k));
+      signer_ = std::make_unique<CapabilitySigner>(*key_);
+    }
+    return *key_;
+  }
+  const CapabilitySigner* Signer() {
+    Key();
+    return signer_.get();
+  }
+
   TestCluster cluster;
   ChainInfo chain;
   ChainTable table;
+
+ private:
+  std::optional<ClusterKey> key_;
+  std::unique_ptr<CapabilitySigner> signer_;
 };
 
 }  // namespace weft::test

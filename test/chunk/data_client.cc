@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 
+#include "common/clock.h"
 #include "common/crc32c.h"
 #include "common/frame.h"
 #include "common/grpc_util.h"
@@ -21,7 +22,7 @@
 
 namespace weft::test {
 
-TestDataClient::TestDataClient(const std::string& address) {
+TestDataClient::TestDataClient(const std::string& address, const CapabilitySigner* signer) : signer_(signer) {
   auto hp = ParseHostPort(address);
   if (!hp.ok()) throw std::runtime_error(hp.status().ToString());
   sockaddr_in sa{};
@@ -53,8 +54,26 @@ void TestDataClient::SendRaw(std::string_view bytes) {
 
 uint64_t TestDataClient::Send(uint8_t type, const google::protobuf::MessageLite& msg, std::string_view payload) {
   uint64_t id = next_id_++;
-  SendRaw(EncodeFrame(type, id, msg.SerializeAsString(), payload, 0));
+  SendRaw(EncodeFrame(type, id, Header(type, msg), payload, 0));
   return id;
+}
+
+std::string TestDataClient::Header(uint8_t type, const google::protobuf::MessageLite& msg) const {
+  auto fill = [this](auto m) {
+    if (m.capability().empty()) m.set_capability(TestCapability(*signer_, m.chunk().ino()));
+    return m.SerializeAsString();
+  };
+  if (signer_) {
+    if (const auto* w = dynamic_cast<const WriteRequest*>(&msg); w && type == FRAME_WRITE) return fill(*w);
+    if (const auto* r = dynamic_cast<const ReadRequest*>(&msg); r && type == FRAME_READ) return fill(*r);
+    if (const auto* t = dynamic_cast<const TruncateRequest*>(&msg); t && type == FRAME_TRUNCATE) return fill(*t);
+    if (const auto* rm = dynamic_cast<const RemoveRequest*>(&msg); rm && type == FRAME_REMOVE) return fill(*rm);
+  }
+  return msg.SerializeAsString();
+}
+
+std::string TestCapability(const CapabilitySigner& signer, uint64_t ino, uint8_t access, int64_t ttl_ms) {
+  return signer.Mint({.ino = ino, .access = access, .expiry_ms = NowUnixMs() + ttl_ms});
 }
 
 bool TestDataClient::ReadExact(char* p, size_t n, int timeout_ms) {

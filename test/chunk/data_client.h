@@ -12,6 +12,7 @@
 
 #include <google/protobuf/message_lite.h>
 
+#include "common/capability.h"
 #include "weft/common.pb.h"
 #include "weft/data.pb.h"
 
@@ -25,8 +26,10 @@ struct TestReply {
 
 class TestDataClient {
  public:
-  // Connects to host:port; throws std::runtime_error when it cannot.
-  explicit TestDataClient(const std::string& address);
+  // Connects to host:port; throws std::runtime_error when it cannot. With a signer (the cluster key's,
+  // standing in for weft-meta), every WRITE/READ/TRUNCATE/REMOVE sent without a capability gets a
+  // read+write one for its inode; without, requests go exactly as built.
+  explicit TestDataClient(const std::string& address, const CapabilitySigner* signer = nullptr);
   ~TestDataClient();
   TestDataClient(const TestDataClient&) = delete;
   TestDataClient& operator=(const TestDataClient&) = delete;
@@ -43,6 +46,8 @@ class TestDataClient {
 
  private:
   bool ReadExact(char* p, size_t n, int timeout_ms);
+  std::string Header(uint8_t type, const google::protobuf::MessageLite& msg) const;
+  const CapabilitySigner* const signer_;
   int fd_ = -1;
   uint64_t next_id_ = 1;
 };
@@ -50,6 +55,10 @@ class TestDataClient {
 WriteRequest MakeWrite(uint64_t ino, uint32_t index, const ChainInfo& chain, uint32_t offset, std::string_view data,
                        uint32_t chunk_size = 1u << 20);
 ReadRequest MakeRead(uint64_t ino, uint32_t index, const ChainInfo& chain, uint32_t offset, uint32_t length);
+// A capability for ino as weft-meta would issue it: `access` bits, expiring ttl_ms from now (negative:
+// already expired).
+std::string TestCapability(const CapabilitySigner& signer, uint64_t ino, uint8_t access = kCapRead | kCapWrite,
+                           int64_t ttl_ms = 3600 * 1000);
 // True when the reply's CRCs match its payload.
 bool ReplyCrcsMatch(const TestReply& r);
 

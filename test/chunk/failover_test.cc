@@ -28,13 +28,15 @@ int WriteUntilAcked(ChainFixture& f, std::mutex& mu, uint64_t ino, uint32_t inde
   for (int attempt = 1;; ++attempt) {
     weft::ChainInfo chain;
     std::string head;
+    const weft::CapabilitySigner* signer;
     {
       std::lock_guard lock(mu);
       chain = f.chain;
       head = f.Addr(0);
+      signer = f.Signer();
     }
     try {
-      TestDataClient c(head);
+      TestDataClient c(head, signer);
       auto r = c.Call(weft::FRAME_WRITE, MakeWrite(ino, index, chain, offset, data), data);
       if (r.reply.err() == 0) return attempt;
       if (r.reply.err() != ESTALE && r.reply.err() != EAGAIN) {
@@ -93,7 +95,7 @@ TEST_CASE("kill -9 of the middle replica loses no acknowledged write", "[chunk][
   REQUIRE(f.chain.servers_size() == 2);
   for (int pos = 0; pos < 2; ++pos) CHECK(f.chain.servers(pos) != middle_id);
   for (int pos = 0; pos < 2; ++pos) {
-    TestDataClient c(f.Addr(pos));
+    TestDataClient c(f.Addr(pos), f.Signer());
     for (const auto& [index, want] : model) {
       INFO("replica " << pos << " of the new chain, chunk " << index);
       auto got = c.Call(weft::FRAME_READ, MakeRead(800, index, f.chain, 0, static_cast<uint32_t>(want.size())));

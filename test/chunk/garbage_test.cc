@@ -16,7 +16,7 @@ using weft::chunk::test::RandomBytes;
 
 namespace {
 void CheckServes(ChainFixture& f, uint32_t index) {
-  TestDataClient c(f.Addr(0));
+  TestDataClient c(f.Addr(0), f.Signer());
   std::string d = RandomBytes(5000, index);
   auto w = c.Call(weft::FRAME_WRITE, MakeWrite(700, index, f.chain, 0, d), d);
   REQUIRE(w.reply.err() == 0);
@@ -39,7 +39,7 @@ std::string Header(uint8_t type, uint32_t header_len, uint32_t payload_len) {
 
 TEST_CASE("garbage bytes on the data port close that connection only", "[chunk][integration][garbage]") {
   ChainFixture f;
-  TestDataClient good(f.Addr(0));  // opened before the attacks, used after each
+  TestDataClient good(f.Addr(0), f.Signer());  // opened before the attacks, used after each
   struct Attack {
     const char* what;
     std::string bytes;
@@ -62,7 +62,7 @@ TEST_CASE("garbage bytes on the data port close that connection only", "[chunk][
   uint32_t index = 0;
   for (const Attack& a : attacks) {
     INFO(a.what);
-    TestDataClient c(f.Addr(0));
+    TestDataClient c(f.Addr(0), f.Signer());
     c.SendRaw(a.bytes);
     CHECK(c.WaitClosed(5000));
     CheckServes(f, index++);
@@ -70,14 +70,14 @@ TEST_CASE("garbage bytes on the data port close that connection only", "[chunk][
   for (size_t cut : {1ul, 20ul, 40ul, 100ul, write_frame.size() - 1}) {
     INFO("a frame cut after " << cut << " bytes");
     {
-      TestDataClient c(f.Addr(0));
+      TestDataClient c(f.Addr(0), f.Signer());
       c.SendRaw(write_frame.substr(0, cut));
     }  // closes mid-frame
     CheckServes(f, index++);
   }
   {
     INFO("a malformed but well-framed request gets EINVAL and the connection lives");
-    TestDataClient c(f.Addr(0));
+    TestDataClient c(f.Addr(0), f.Signer());
     auto w = MakeWrite(700, 0, f.chain, 0, "abc");
     w.set_length(5);
     CHECK(c.Call(weft::FRAME_WRITE, w, "abc").reply.err() == EINVAL);

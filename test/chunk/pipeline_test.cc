@@ -47,7 +47,7 @@ TEST_CASE("1,000 pipelined writes of mixed sizes and offsets read back identical
     m.replace(w.offset, w.data.size(), w.data);
   }
 
-  TestDataClient head(f.Addr(0));
+  TestDataClient head(f.Addr(0), f.Signer());
   std::thread sender([&] {
     for (const W& w : writes) head.Send(weft::FRAME_WRITE, MakeWrite(500, w.index, f.chain, w.offset, w.data), w.data);
   });
@@ -74,7 +74,7 @@ TEST_CASE("1,000 pipelined writes of mixed sizes and offsets read back identical
   WARN("replies arrived " << (out_of_order ? "out of" : "in") << " request order");
 
   for (int pos = 0; pos < 3; ++pos) {
-    TestDataClient c(f.Addr(pos));
+    TestDataClient c(f.Addr(pos), f.Signer());
     for (const auto& [index, want] : model) {
       INFO("replica " << pos << ", chunk " << index);
       auto got = c.Call(weft::FRAME_READ, MakeRead(500, index, f.chain, 0, static_cast<uint32_t>(want.size())));

@@ -155,3 +155,43 @@ TEST_CASE("namespace calls ride out a metadata service restart", "[client][integ
   CHECK_OK(e.client->Mkdir(RootCaller(), e.client->root_ino(), "after", 0755, 0));
   CHECK_OK(e.client->Lookup(RootCaller(), e.client->root_ino(), "before"));
 }
+
+TEST_CASE("a file kept open past its capability's lifetime keeps working (renewal)", "[client][integration][security]") {
+  ClusterOptions o;
+  // Capabilities live 2 s and chunk servers allow no skew: without renewal the later writes, reads and
+  // the ftruncate fail with EACCES. (The renewed capability has 1 s left at least when it is used, room
+  // for a write's trip down the chain on a loaded machine.)
+  o.meta_args = {"--capability-ttl-ms", "2000"};
+  o.chunk_args = {"--capability-skew-ms", "0"};
+  Env e(o);
+  FileHandle* fh = CreateFile(*e.client, "f");
+  std::string a = Random(300000, 7), b = Random(200000, 8);
+  REQUIRE_OK(e.client->Write(fh, 0, a.data(), a.size()));
+  REQUIRE_OK(e.client->Fsync(fh));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  REQUIRE_OK(e.client->Write(fh, a.size(), b.data(), b.size()));
+  REQUIRE_OK(e.client->Fsync(fh));
+  std::string got(a.size() + b.size(), '\0');
+  auto n = e.client->Read(fh, 0, got.size(), got.data());
+  REQUIRE_OK(n);
+  CHECK(got == a + b);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  SetAttrRequest sa;
+  sa.set_ino(e.client->HandleIno(fh));
+  sa.set_mask(SETATTR_SIZE);
+  sa.set_size(1000);
+  REQUIRE_OK(e.client->SetAttr(RootCaller(), sa, fh));  // ftruncate: the handle's renewed capability
+  REQUIRE_OK(e.client->Close(fh));
+  CHECK(ReadAll(*e.client, "f") == a.substr(0, 1000));
+
+  // Truncation by path: weft-meta issues a write capability only to a caller who may write.
+  Caller other;
+  other.set_uid(4321);
+  other.set_gid(4321);
+  sa.set_size(10);
+  auto refused = e.client->SetAttr(other, sa);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().err() == EACCES);
+  REQUIRE_OK(e.client->SetAttr(RootCaller(), sa));
+  CHECK(ReadAll(*e.client, "f") == a.substr(0, 10));
+}

@@ -40,7 +40,8 @@ class ClusterService final : public Cluster::CallbackService {
 
 class ClusterManagerImpl final : public ClusterManager {
  public:
-  ClusterManagerImpl(KvStore* kv, const ClusterOptions& o) : kv_(kv), opts_(o), service_(this) {}
+  ClusterManagerImpl(KvStore* kv, const ClusterOptions& o, const ClusterKey* key)
+      : kv_(kv), opts_(o), key_(key), service_(this) {}
   ~ClusterManagerImpl() override { Stop(); }
 
   Status Load() {
@@ -101,6 +102,7 @@ class ClusterManagerImpl final : public ClusterManager {
       auto stub = ChunkControl::NewStub(ChannelFor(id, addr));
       grpc::ClientContext ctx;
       PrepareContext(&ctx, std::chrono::seconds(10));
+      key_->Attach(&ctx);
       RemoveChunksRequest req;
       req.set_ino(ino);
       req.set_from_index(from_index);
@@ -149,6 +151,19 @@ class ClusterManagerImpl final : public ClusterManager {
   }
 
   // --- Cluster service bodies ---
+
+  // Only chunk servers holding the cluster key register and heartbeat. The refusal is logged once per
+  // peer and call kind (a misconfigured server retries every few seconds); never with what it sent.
+  Status CheckServerCall(const grpc::CallbackServerContext* ctx, std::string_view what) {
+    Status s = key_->CheckCall(ctx, what);
+    if (!s.ok()) {
+      std::lock_guard lock(refused_mu_);
+      if (refused_.insert(ctx->peer() + std::string(what)).second) {
+        spdlog::warn("cluster: refused {} from {}: {}", what, ctx->peer(), s.message());
+      }
+    }
+    return s;
+  }
 
   Status Register(const RegisterRequest& req, RegisterResponse* resp) {
     if (req.address().empty() || req.control_address().empty()) {
@@ -281,6 +296,7 @@ class ClusterManagerImpl final : public ClusterManager {
 
   KvStore* const kv_;
   const ClusterOptions opts_;
+  const ClusterKey* const key_;
   ClusterService service_;
 
   mutable std::mutex mu_;
@@ -290,6 +306,9 @@ class ClusterManagerImpl final : public ClusterManager {
   size_t cursor_ = 0;                     // GUARDED_BY(mu_)
   bool stopping_ = false;                 // GUARDED_BY(mu_)
   std::thread detector_;
+
+  std::mutex refused_mu_;  // never held with mu_
+  std::set<std::string> refused_;  // GUARDED_BY(refused_mu_): peers already logged as refused
 
   std::mutex channels_mu_;  // never held with mu_
   std::map<uint64_t, std::pair<std::string, std::shared_ptr<grpc::Channel>>> channels_;
@@ -304,12 +323,20 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, Fn&& fn) {
 
 grpc::ServerUnaryReactor* ClusterService::Register(grpc::CallbackServerContext* ctx, const RegisterRequest* req,
                                                    RegisterResponse* resp) {
-  return Finish(ctx, [&] { return m_->Register(*req, resp); });
+  return Finish(ctx, [&] {
+    RETURN_IF_ERROR(m_->CheckServerCall(ctx, "Cluster.Register"));
+    return m_->Register(*req, resp);
+  });
 }
 grpc::ServerUnaryReactor* ClusterService::Heartbeat(grpc::CallbackServerContext* ctx, const HeartbeatRequest* req,
                                                     HeartbeatResponse* resp) {
-  return Finish(ctx, [&] { return m_->Heartbeat(*req, resp); });
+  return Finish(ctx, [&] {
+    RETURN_IF_ERROR(m_->CheckServerCall(ctx, "Cluster.Heartbeat"));
+    return m_->Heartbeat(*req, resp);
+  });
 }
+// Not authenticated by the cluster key: clients (client/chain_map.cc) call it as well as chunk servers.
+// Client calls are the bearer-token interceptor's to authenticate (tenant tokens).
 grpc::ServerUnaryReactor* ClusterService::GetChainTable(grpc::CallbackServerContext* ctx,
                                                         const ChainTableRequest* req, ChainTable* resp) {
   return Finish(ctx, [&] {
@@ -320,8 +347,9 @@ grpc::ServerUnaryReactor* ClusterService::GetChainTable(grpc::CallbackServerCont
 
 }  // namespace
 
-StatusOr<std::unique_ptr<ClusterManager>> ClusterManager::Open(KvStore* kv, const ClusterOptions& options) {
-  auto m = std::make_unique<ClusterManagerImpl>(kv, options);
+StatusOr<std::unique_ptr<ClusterManager>> ClusterManager::Open(KvStore* kv, const ClusterOptions& options,
+                                                               const ClusterKey* key) {
+  auto m = std::make_unique<ClusterManagerImpl>(kv, options, key);
   RETURN_IF_ERROR(m->Load());
   return std::unique_ptr<ClusterManager>(std::move(m));
 }

@@ -13,6 +13,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/cluster_key.h"
 #include "common/status.h"
 #include "server/meta/kv.h"
 #include "weft/admin.pb.h"
@@ -30,11 +31,16 @@ struct ClusterOptions {
 class ClusterManager {
  public:
   // Loads persisted membership from kv (not owned; must outlive the manager) and starts the failure
-  // detector thread.
-  static StatusOr<std::unique_ptr<ClusterManager>> Open(KvStore* kv, const ClusterOptions& options);
+  // detector thread. key (not owned; must outlive the manager) authenticates the server-internal calls:
+  // Register and Heartbeat must carry its control credential, and RemoveChunks calls carry it.
+  static StatusOr<std::unique_ptr<ClusterManager>> Open(KvStore* kv, const ClusterOptions& options,
+                                                        const ClusterKey* key);
   virtual ~ClusterManager() = default;
 
   // The weft.Cluster gRPC service (Register, Heartbeat, GetChainTable) to register on the server.
+  // Register and Heartbeat are refused (EACCES) without the cluster credential; GetChainTable is not
+  // checked here: clients read the chain table too (client/chain_map.cc), so it is a client call, for
+  // the bearer-token auth of client calls to cover.
   virtual grpc::Service* service() = 0;
 
   // Chain ids for a new inode's stripe: `width` chains whose target length is `replication`, chosen to

@@ -53,6 +53,8 @@ Status Open(OpContext& ctx, const OpenRequest& req, OpenResponse* resp);        
 Status Close(OpContext& ctx, const CloseRequest& req, CloseResponse* resp);           // open_close.cc
 Status Commit(OpContext& ctx, const CommitRequest& req, AttrResponse* resp);          // grant_commit.cc
 Status Grant(OpContext& ctx, const GrantRequest& req, GrantResponse* resp);           // grant_commit.cc
+// The checks of GetCapability (the gRPC edge mints the capability once they pass).  // capability.cc
+Status GetCapability(OpContext& ctx, const CapabilityRequest& req, CapabilityResponse* resp);
 
 // --- Tenants (tenant.cc) ---
 Status CreateTenant(OpContext& ctx, const CreateTenantRequest& req, Tenant* resp);

@@ -10,8 +10,9 @@
 
 namespace weft::meta {
 
-MetaService::MetaService(MetaCore* core, ClusterManager* cluster, const Auth* auth, std::string version)
-    : core_(core), cluster_(cluster), auth_(auth), version_(std::move(version)), start_ms_(MonoMs()) {}
+MetaService::MetaService(MetaCore* core, ClusterManager* cluster, const Auth* auth, const CapabilityIssuer* caps,
+                         std::string version)
+    : core_(core), cluster_(cluster), auth_(auth), caps_(caps), version_(std::move(version)), start_ms_(MonoMs()) {}
 
 using R = grpc::ServerUnaryReactor;
 using C = grpc::CallbackServerContext;
@@ -69,7 +70,20 @@ R* MetaService::GetAttr(C* c, const GetAttrRequest* q, AttrResponse* r) { return
 R* MetaService::SetAttr(C* c, const SetAttrRequest* q, AttrResponse* r) {
   return Mutate(c, ops::SetAttr, q, r);
 }
-R* MetaService::Create(C* c, const CreateRequest* q, CreateResponse* r) { return Mutate(c, ops::Create, q, r); }
+R* MetaService::Create(C* c, const CreateRequest* q, CreateResponse* r) {
+  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
+  auto* reactor = c->DefaultReactor();
+  core_->Submit(ops::Create, *q, r, [this, reactor, q, r](const Status& s) {
+    if (s.ok() && r->handle() != 0) {
+      auto cap = caps_->Issue(r->attr().ino(), CapabilityIssuer::AccessForOpen(q->open_flags()));
+      r->set_capability(std::move(cap.capability));
+      r->set_capability_expiry_ms(cap.expiry_ms);
+      r->set_capability_ttl_ms(cap.ttl_ms);
+    }
+    reactor->Finish(ToGrpc(s));
+  });
+  return reactor;
+}
 R* MetaService::Mkdir(C* c, const MkdirRequest* q, AttrResponse* r) { return Mutate(c, ops::Mkdir, q, r); }
 R* MetaService::Unlink(C* c, const UnlinkRequest* q, UnlinkResponse* r) { return Mutate(c, ops::Unlink, q, r); }
 R* MetaService::Rmdir(C* c, const RmdirRequest* q, RmdirResponse* r) { return Mutate(c, ops::Rmdir, q, r); }
@@ -89,13 +103,37 @@ R* MetaService::RemoveXattr(C* c, const XattrRequest* q, XattrResponse* r) {
   return Mutate(c, ops::RemoveXattr, q, r);
 }
 R* MetaService::StatFs(C* c, const StatFsRequest* q, StatFsResponse* r) { return Read(c, ops::StatFs, q, r); }
-R* MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) { return Mutate(c, ops::Open, q, r); }
+R* MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) {
+  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
+  auto* reactor = c->DefaultReactor();
+  core_->Submit(ops::Open, *q, r, [this, reactor, q, r](const Status& s) {
+    if (s.ok()) {
+      auto cap = caps_->Issue(r->attr().ino(), CapabilityIssuer::AccessForOpen(q->flags()));
+      r->set_capability(std::move(cap.capability));
+      r->set_capability_expiry_ms(cap.expiry_ms);
+      r->set_capability_ttl_ms(cap.ttl_ms);
+    }
+    reactor->Finish(ToGrpc(s));
+  });
+  return reactor;
+}
 R* MetaService::Close(C* c, const CloseRequest* q, CloseResponse* r) { return Mutate(c, ops::Close, q, r); }
 R* MetaService::Commit(C* c, const CommitRequest* q, AttrResponse* r) { return Mutate(c, ops::Commit, q, r); }
 R* MetaService::Grant(C* c, const GrantRequest* q, GrantResponse* r) { return Mutate(c, ops::Grant, q, r); }
+R* MetaService::GetCapability(C* c, const CapabilityRequest* q, CapabilityResponse* r) {
+  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
+  Status s = core_->Read(ops::GetCapability, *q, r);
+  if (s.ok()) {
+    auto cap = caps_->Issue(q->ino(), static_cast<uint8_t>(q->access()));
+    r->set_capability(std::move(cap.capability));
+    r->set_expiry_ms(cap.expiry_ms);
+    r->set_ttl_ms(cap.ttl_ms);
+  }
+  return FinishCall(c, s);
+}
 
 R* MetaService::GetChainTable(C* c, const ChainTableRequest* q, ChainTableResponse* r) {
-  // No token or any valid one (the capabilities branch may tighten this).
+  // No token or any valid one: the table names servers, and reaching data takes a capability.
   if (grpc::Status s = auth_->OptionalToken(*c); !s.ok()) return RejectCall(c, s);
   if (cluster_ && q->known_version() != cluster_->version()) *r->mutable_table() = cluster_->Snapshot();
   return FinishCall(c, Status::Ok());

@@ -11,6 +11,7 @@
 #include "common/grpc_status.h"
 #include "server/meta/core.h"
 #include "server/meta/service/auth.h"
+#include "server/meta/service/capability_issuer.h"
 #include "weft/meta.grpc.pb.h"
 
 namespace weft::meta {
@@ -19,8 +20,9 @@ class ClusterManager;
 
 class MetaService final : public Meta::CallbackService {
  public:
-  // core, cluster (may be null) and auth are not owned.
-  MetaService(MetaCore* core, ClusterManager* cluster, const Auth* auth, std::string version);
+  // core, cluster (may be null), auth and caps are not owned.
+  MetaService(MetaCore* core, ClusterManager* cluster, const Auth* auth, const CapabilityIssuer* caps,
+              std::string version);
 
   using Ctx = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -50,6 +52,7 @@ class MetaService final : public Meta::CallbackService {
   Reactor* Close(Ctx* c, const CloseRequest* q, CloseResponse* r) override;
   Reactor* Commit(Ctx* c, const CommitRequest* q, AttrResponse* r) override;
   Reactor* Grant(Ctx* c, const GrantRequest* q, GrantResponse* r) override;
+  Reactor* GetCapability(Ctx* c, const CapabilityRequest* q, CapabilityResponse* r) override;
   Reactor* GetChainTable(Ctx* c, const ChainTableRequest* q, ChainTableResponse* r) override;
 
  private:
@@ -62,6 +65,7 @@ class MetaService final : public Meta::CallbackService {
   MetaCore* const core_;
   ClusterManager* const cluster_;
   const Auth* const auth_;
+  const CapabilityIssuer* const caps_;
   const std::string version_;
   const int64_t start_ms_;
 };
