@@ -29,6 +29,24 @@ R* MetaService::Mutate(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r) {
   return MutateCall(c, core_, op, q, r);
 }
 
+// An op that opens a handle (Open, Create with open flags): once it committed, the reply carries a
+// capability for the inode with the access the open mode grants.
+template <typename Req, typename Resp>
+R* MetaService::OpenWithCapability(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r, uint32_t open_flags) {
+  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
+  auto* reactor = c->DefaultReactor();
+  core_->Submit(op, *q, r, [this, reactor, r, open_flags](const Status& s) {
+    if (s.ok() && r->handle() != 0) {
+      auto cap = caps_->Issue(r->attr().ino(), CapabilityIssuer::AccessForOpen(open_flags));
+      r->set_capability(std::move(cap.capability));
+      r->set_capability_expiry_ms(cap.expiry_ms);
+      r->set_capability_ttl_ms(cap.ttl_ms);
+    }
+    reactor->Finish(ToGrpc(s));
+  });
+  return reactor;
+}
+
 R* MetaService::Health(C* c, const HealthRequest*, HealthResponse* r) {
   r->set_service("weft-meta");
   r->set_version(version_);
@@ -71,18 +89,7 @@ R* MetaService::SetAttr(C* c, const SetAttrRequest* q, AttrResponse* r) {
   return Mutate(c, ops::SetAttr, q, r);
 }
 R* MetaService::Create(C* c, const CreateRequest* q, CreateResponse* r) {
-  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
-  auto* reactor = c->DefaultReactor();
-  core_->Submit(ops::Create, *q, r, [this, reactor, q, r](const Status& s) {
-    if (s.ok() && r->handle() != 0) {
-      auto cap = caps_->Issue(r->attr().ino(), CapabilityIssuer::AccessForOpen(q->open_flags()));
-      r->set_capability(std::move(cap.capability));
-      r->set_capability_expiry_ms(cap.expiry_ms);
-      r->set_capability_ttl_ms(cap.ttl_ms);
-    }
-    reactor->Finish(ToGrpc(s));
-  });
-  return reactor;
+  return OpenWithCapability(c, ops::Create, q, r, q->open_flags());
 }
 R* MetaService::Mkdir(C* c, const MkdirRequest* q, AttrResponse* r) { return Mutate(c, ops::Mkdir, q, r); }
 R* MetaService::Unlink(C* c, const UnlinkRequest* q, UnlinkResponse* r) { return Mutate(c, ops::Unlink, q, r); }
@@ -104,18 +111,7 @@ R* MetaService::RemoveXattr(C* c, const XattrRequest* q, XattrResponse* r) {
 }
 R* MetaService::StatFs(C* c, const StatFsRequest* q, StatFsResponse* r) { return Read(c, ops::StatFs, q, r); }
 R* MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) {
-  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return RejectCall(c, s);
-  auto* reactor = c->DefaultReactor();
-  core_->Submit(ops::Open, *q, r, [this, reactor, q, r](const Status& s) {
-    if (s.ok()) {
-      auto cap = caps_->Issue(r->attr().ino(), CapabilityIssuer::AccessForOpen(q->flags()));
-      r->set_capability(std::move(cap.capability));
-      r->set_capability_expiry_ms(cap.expiry_ms);
-      r->set_capability_ttl_ms(cap.ttl_ms);
-    }
-    reactor->Finish(ToGrpc(s));
-  });
-  return reactor;
+  return OpenWithCapability(c, ops::Open, q, r, q->flags());
 }
 R* MetaService::Close(C* c, const CloseRequest* q, CloseResponse* r) { return Mutate(c, ops::Close, q, r); }
 R* MetaService::Commit(C* c, const CommitRequest* q, AttrResponse* r) { return Mutate(c, ops::Commit, q, r); }

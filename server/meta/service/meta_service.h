@@ -61,6 +61,8 @@ class MetaService final : public Meta::CallbackService {
   Reactor* Read(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
   template <typename Req, typename Resp>
   Reactor* Mutate(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
+  template <typename Req, typename Resp>
+  Reactor* OpenWithCapability(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r, uint32_t open_flags);
 
   MetaCore* const core_;
   ClusterManager* const cluster_;
