@@ -10,6 +10,8 @@
 
 #include <cstring>
 
+#include "common/secret.h"
+
 namespace weft {
 namespace {
 
@@ -17,16 +19,8 @@ std::array<uint8_t, 32> Derive(std::string_view key, std::string_view label) {
   return HmacSha256(reinterpret_cast<const uint8_t*>(key.data()), key.size(), label.data(), label.size());
 }
 
-std::string Hex(const uint8_t* p, size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
-  return out;
-}
-
+// Reads with read(2) into one buffer (not a stream's) so the only copy of the key is the one Load
+// cleanses.
 StatusOr<std::string> ReadKeyFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Err(errno, "cluster key file {}: {}", path, strerror(errno));
@@ -44,34 +38,24 @@ StatusOr<std::string> ReadKeyFile(const std::string& path) {
   }
   ::close(fd);
   if (got != ClusterKey::kKeyBytes) {
+    OPENSSL_cleanse(buf.data(), buf.size());
     return Err(EINVAL, "cluster key file {} must hold exactly {} bytes", path, ClusterKey::kKeyBytes);
   }
   buf.resize(got);
   return buf;
 }
 
-// Writes 32 random bytes to a private temporary file and links it into place, so two processes
-// creating the key at once agree on one (the loser of the link reads the winner's).
+// 32 random bytes; when two processes create the key at once, the loser of CreatePrivateFile's link
+// reads the winner's.
 Status CreateKeyFile(const std::string& path) {
-  unsigned char key[ClusterKey::kKeyBytes];
-  if (RAND_bytes(key, sizeof key) != 1) return Err(EIO, "cannot draw a random cluster key");
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Err(errno, "create cluster key file {}: {}", tmp, strerror(errno));
-  ::fchmod(fd, 0600);
-  bool ok = ::write(fd, key, sizeof key) == static_cast<ssize_t>(sizeof key) && ::fsync(fd) == 0;
-  int e = errno;
-  ::close(fd);
-  OPENSSL_cleanse(key, sizeof key);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return Err(e, "write cluster key file {}: {}", tmp, strerror(e));
+  std::string key(ClusterKey::kKeyBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
+    return Err(EIO, "cannot draw a random cluster key");
   }
-  int rc = ::link(tmp.c_str(), path.c_str());
-  e = errno;
-  ::unlink(tmp.c_str());
-  if (rc != 0 && e != EEXIST) return Err(e, "create cluster key file {}: {}", path, strerror(e));
-  return Status::Ok();
+  Status s = CreatePrivateFile(path, key);
+  OPENSSL_cleanse(key.data(), key.size());
+  if (s.err() == EEXIST) return Status::Ok();
+  return s.Annotate("cluster key file");
 }
 
 }  // namespace
@@ -84,16 +68,11 @@ std::array<uint8_t, 32> HmacSha256(const uint8_t* key, size_t key_len, const voi
   return out;
 }
 
-bool ConstantTimeEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 ClusterKey ClusterKey::FromBytes(std::string_view key) {
   ClusterKey k;
   k.cap_key_ = Derive(key, "weft capability key v1");
   auto control = Derive(key, "weft control credential v1");
-  k.control_ = Hex(control.data(), control.size());
+  k.control_ = HexEncode(control.data(), control.size());
   auto id = Derive(key, "weft key id v1");
   k.key_id_ = uint32_t{id[0]} | uint32_t{id[1]} << 8 | uint32_t{id[2]} << 16 | uint32_t{id[3]} << 24;
   OPENSSL_cleanse(control.data(), control.size());
@@ -121,7 +100,7 @@ Status ClusterKey::CheckCall(const grpc::CallbackServerContext* ctx, std::string
   const auto& md = ctx->client_metadata();
   auto it = md.find(kClusterCredentialHeader);
   if (it == md.end()) return Err(EACCES, "{}: no cluster credential (server-internal call)", what);
-  if (!ConstantTimeEqual(std::string_view(it->second.data(), it->second.size()), control_)) {
+  if (!SecretEqual(std::string_view(it->second.data(), it->second.size()), control_)) {
     return Err(EACCES, "{}: the cluster credential does not match this server's cluster key (id {:08x})", what,
                key_id_);
   }

@@ -58,7 +58,5 @@ class ClusterKey {
 
 // HMAC-SHA256 of data under key (OpenSSL).
 std::array<uint8_t, 32> HmacSha256(const uint8_t* key, size_t key_len, const void* data, size_t len);
-// Constant-time equality of two byte strings (false on a length mismatch).
-bool ConstantTimeEqual(std::string_view a, std::string_view b);
 
 }  // namespace weft

@@ -14,12 +14,7 @@ namespace weft {
 StatusOr<std::string> NewToken(uint64_t id) {
   unsigned char raw[kTokenSecretBytes];
   if (RAND_bytes(raw, sizeof raw) != 1) return Err(EIO, "the random number generator failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "wt_" + std::to_string(id) + "_";
-  for (unsigned char b : raw) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
+  std::string out = "wt_" + std::to_string(id) + "_" + HexEncode(raw, sizeof raw);
   OPENSSL_cleanse(raw, sizeof raw);
   return out;
 }
@@ -42,10 +37,6 @@ std::string HashToken(std::string_view token) {
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), md);
   return std::string(reinterpret_cast<const char*>(md), sizeof md);
-}
-
-bool SecretEqual(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 StatusOr<std::string> ReadTokenFile(const std::string& path) {

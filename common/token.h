@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/secret.h"  // SecretEqual, for callers comparing hashes
 #include "common/status.h"
 
 namespace weft {
@@ -31,8 +32,6 @@ StatusOr<std::string> NewToken(uint64_t id);
 StatusOr<ParsedToken> ParseToken(std::string_view token);
 // SHA-256 of the token text (32 raw bytes): what weft-meta stores.
 std::string HashToken(std::string_view token);
-// Constant-time equality of two byte strings (the lengths are not secret).
-bool SecretEqual(std::string_view a, std::string_view b);
 // Reads a token file: its content without surrounding whitespace; EINVAL when empty.
 StatusOr<std::string> ReadTokenFile(const std::string& path);
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "common/secret.h"
 
 namespace weft::chunk {
 
@@ -30,7 +31,7 @@ Status ChunkService::Authorize(const Request& r) const {
   const Capability* known = nullptr;
   if (r.verified) {
     for (const auto& [wire, c] : r.verified->slots) {
-      if (!wire.empty() && ConstantTimeEqual(wire, *cap)) known = &c;
+      if (!wire.empty() && SecretEqual(wire, *cap)) known = &c;
     }
   }
   Status s;

@@ -9,13 +9,13 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "test/chunk/chain_checks.h"
 #include "test/chunk/chain_fixture.h"
 #include "test/chunk/store_harness.h"
 
 using weft::test::ChainFixture;
-using weft::test::MakeRead;
+using weft::test::CheckReplicasHold;
 using weft::test::MakeWrite;
-using weft::test::ReplyCrcsMatch;
 using weft::test::TestDataClient;
 using weft::chunk::test::RandomBytes;
 
@@ -94,14 +94,5 @@ TEST_CASE("kill -9 of the middle replica loses no acknowledged write", "[chunk][
   CHECK(f.chain.version() > version_before);
   REQUIRE(f.chain.servers_size() == 2);
   for (int pos = 0; pos < 2; ++pos) CHECK(f.chain.servers(pos) != middle_id);
-  for (int pos = 0; pos < 2; ++pos) {
-    TestDataClient c(f.Addr(pos), f.Signer());
-    for (const auto& [index, want] : model) {
-      INFO("replica " << pos << " of the new chain, chunk " << index);
-      auto got = c.Call(weft::FRAME_READ, MakeRead(800, index, f.chain, 0, static_cast<uint32_t>(want.size())));
-      REQUIRE(got.reply.err() == 0);
-      CHECK(ReplyCrcsMatch(got));
-      CHECK(got.payload == want);
-    }
-  }
+  CheckReplicasHold(f, 2, 800, model);  // both servers of the new chain
 }

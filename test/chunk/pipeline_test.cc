@@ -8,13 +8,13 @@
 #include <set>
 #include <thread>
 
+#include "test/chunk/chain_checks.h"
 #include "test/chunk/chain_fixture.h"
 #include "test/chunk/store_harness.h"
 
 using weft::test::ChainFixture;
-using weft::test::MakeRead;
+using weft::test::CheckReplicasHold;
 using weft::test::MakeWrite;
-using weft::test::ReplyCrcsMatch;
 using weft::test::TestDataClient;
 using weft::chunk::test::RandomBytes;
 
@@ -73,15 +73,5 @@ TEST_CASE("1,000 pipelined writes of mixed sizes and offsets read back identical
   CHECK(*ids.rbegin() == static_cast<uint64_t>(kWrites));
   WARN("replies arrived " << (out_of_order ? "out of" : "in") << " request order");
 
-  for (int pos = 0; pos < 3; ++pos) {
-    TestDataClient c(f.Addr(pos), f.Signer());
-    for (const auto& [index, want] : model) {
-      INFO("replica " << pos << ", chunk " << index);
-      auto got = c.Call(weft::FRAME_READ, MakeRead(500, index, f.chain, 0, static_cast<uint32_t>(want.size())));
-      REQUIRE(got.reply.err() == 0);
-      CHECK(ReplyCrcsMatch(got));
-      CHECK(got.reply.chunk_length() == want.size());
-      CHECK(got.payload == want);
-    }
-  }
+  CheckReplicasHold(f, 3, 500, model);
 }

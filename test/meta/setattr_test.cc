@@ -45,6 +45,24 @@ TEMPLATE_TEST_CASE("chmod by the owner works and by another user fails with EPER
   CHECK(f.c.Chmod(ino, 0640).ok());  // root
 }
 
+TEMPLATE_TEST_CASE("a writer who is not the owner may clear setuid/setgid and nothing else", "[meta][setattr][perm]", ENGINES) {
+  TestType engine;
+  CoreFixture f(engine.Open());
+  uint64_t ino = AliceFile(f, 0666);
+  REQUIRE(f.c.Chmod(ino, S_ISUID | S_ISGID | 0676).ok());  // root: setuid, setgid, group-executable
+  auto bob = f.c.As(User(kBob, kOther));
+  CHECK(Errno(bob.Chmod(ino, S_ISUID | S_ISGID | 0777)) == EPERM);  // adds bits
+  CHECK(Errno(bob.Chmod(ino, 0666)) == EPERM);                      // clears setuid and changes more
+  CHECK(Errno(bob.Chmod(ino, S_ISUID | S_ISGID | 0676)) == EPERM);  // a no-op chmod is still a chmod
+  auto cleared = bob.Chmod(ino, 0676);  // what the kernel asks for on bob's write (ATTR_KILL_SUID)
+  REQUIRE(cleared.ok());
+  CHECK((cleared->mode() & 07777) == 0676);
+  // Without write permission the same request is refused.
+  REQUIRE(f.c.Chmod(ino, S_ISUID | 0644).ok());
+  CHECK(Errno(bob.Chmod(ino, 0644)) == EACCES);
+  CHECK((f.c.GetAttr(ino)->mode() & 07777) == (S_ISUID | 0644));
+}
+
 TEMPLATE_TEST_CASE("chmod by an owner outside the file's group clears setgid", "[meta][setattr][perm]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());

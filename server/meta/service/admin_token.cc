@@ -8,36 +8,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/secret.h"
 #include "common/token.h"
 #include "server/meta/ops/ops.h"
 
 namespace weft::meta {
-namespace {
-
-Status WriteNewTokenFile(const std::string& path, const std::string& token) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Err(errno, "create {}: {}", path, strerror(errno));
-  std::string line = token + "\n";
-  ssize_t n = write(fd, line.data(), line.size());
-  int err = n == static_cast<ssize_t>(line.size()) ? 0 : (n < 0 ? errno : EIO);
-  if (err == 0 && fsync(fd) != 0) err = errno;
-  close(fd);
-  if (err != 0) {
-    unlink(path.c_str());
-    return Err(err, "write {}: {}", path, strerror(err));
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 StatusOr<std::string> LoadOrCreateAdminToken(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return Err(errno, "admin token file {}: {}", path, strerror(errno));
     auto token = NewToken(kAdminTokenId);
     if (!token.ok()) return token.status();
-    RETURN_IF_ERROR(WriteNewTokenFile(path, *token));
+    RETURN_IF_ERROR(CreatePrivateFile(path, *token + "\n"));
     spdlog::info("created a new admin token in {} (mode 0600)", path);
     return token;
   }
