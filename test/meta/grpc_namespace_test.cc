@@ -163,7 +163,7 @@ TEST_CASE("over gRPC: permissions are enforced for non-root callers", "[meta][gr
   CHECK(Errno(b.SetXattr(mine->ino(), "trusted.x", "1")) == EPERM);
 }
 
-TEST_CASE("over gRPC: an unlinked open file lives until its last close; cookies survive changes", "[meta][grpc][integration]") {
+TEST_CASE("over gRPC: an unlinked open file lives until its last close, cookies survive changes", "[meta][grpc][integration]") {
   GrpcFixture f;
   auto& c = f.c;
   auto w = c.CreateOpen(c.root, "tmp", 0644, O_RDWR);

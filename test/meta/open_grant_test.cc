@@ -77,7 +77,7 @@ TEMPLATE_TEST_CASE("open with O_TRUNC sets the size to 0 and frees its usage", "
   CHECK(f.Check() == "");
 }
 
-TEMPLATE_TEST_CASE("grant reserves whole increments; EDQUOT when the rest does not fit", "[meta][grant][quota]", ENGINES) {
+TEMPLATE_TEST_CASE("grant reserves whole increments, EDQUOT when the rest does not fit", "[meta][grant][quota]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open(), SmallGrants());
   REQUIRE(f.c.CreateVolume("q", "t", 10 * kMi + 100).ok());
@@ -110,7 +110,7 @@ TEMPLATE_TEST_CASE("grant reserves whole increments; EDQUOT when the rest does n
   CHECK(f.Check() == "");
 }
 
-TEMPLATE_TEST_CASE("commit grows the size, moves usage and consumes the reservation; it never shrinks", "[meta][commit][quota]", ENGINES) {
+TEMPLATE_TEST_CASE("commit grows the size, moves usage and consumes the reservation, it never shrinks", "[meta][commit][quota]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open(), SmallGrants());
   auto file = f.c.CreateOpen(f.c.root, "f", 0644, O_RDWR);

@@ -78,7 +78,7 @@ TEMPLATE_TEST_CASE("in a sticky directory only the entry's owner, the directory'
   CHECK(f.Check() == "");
 }
 
-TEMPLATE_TEST_CASE("new entries in a setgid directory take its group; subdirectories inherit setgid", "[meta][perm]", ENGINES) {
+TEMPLATE_TEST_CASE("new entries in a setgid directory take its group, subdirectories inherit setgid", "[meta][perm]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   auto shared = f.c.Mkdir(f.c.root, "shared", 0777);
@@ -116,7 +116,7 @@ TEMPLATE_TEST_CASE("a group-executable setgid file made in a setgid directory by
   CHECK((kept->mode() & 07777) == (S_ISGID | 0755));
 }
 
-TEMPLATE_TEST_CASE("open checks read and write permission by access mode; O_TRUNC needs write", "[meta][perm][open]", ENGINES) {
+TEMPLATE_TEST_CASE("open checks read and write permission by access mode, O_TRUNC needs write", "[meta][perm][open]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   REQUIRE(f.c.Chmod(f.c.root, 0777).ok());

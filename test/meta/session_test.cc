@@ -20,7 +20,7 @@ TEMPLATE_TEST_CASE("mount of an unknown volume fails with ENOENT naming it", "[m
   CHECK(r.status().message().find("nope") != std::string::npos);
 }
 
-TEMPLATE_TEST_CASE("an exclusive volume admits one writable mount; a second fails with EBUSY", "[meta][session]", ENGINES) {
+TEMPLATE_TEST_CASE("an exclusive volume admits one writable mount, a second fails with EBUSY", "[meta][session]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   REQUIRE(f.c.CreateVolume("x", "t", 0, 0, ACCESS_EXCLUSIVE).ok());
@@ -188,7 +188,7 @@ TEMPLATE_TEST_CASE("a failed mutation retried with the same request id returns t
   CHECK(f.transport().Mkdir(q, &r).err() == EEXIST);  // the recorded answer, not a new attempt
 }
 
-TEMPLATE_TEST_CASE("replies older than the dedupe window are forgotten; unmount forgets them all", "[meta][session][idempotent]", ENGINES) {
+TEMPLATE_TEST_CASE("replies older than the dedupe window are forgotten, unmount forgets them all", "[meta][session][idempotent]", ENGINES) {
   TestType engine;
   meta::MetaOptions o = TestOptions();
   o.dedupe_window = 4;

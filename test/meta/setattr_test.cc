@@ -76,7 +76,7 @@ TEMPLATE_TEST_CASE("chmod by an owner outside the file's group clears setgid", "
   CHECK((member->mode() & 07777) == (S_ISGID | 0755));
 }
 
-TEMPLATE_TEST_CASE("chown to another user by a non-root caller fails with EPERM; root may", "[meta][setattr][perm]", ENGINES) {
+TEMPLATE_TEST_CASE("chown to another user by a non-root caller fails with EPERM, root may", "[meta][setattr][perm]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   uint64_t ino = AliceFile(f);

@@ -80,7 +80,7 @@ TEMPLATE_TEST_CASE("a tenant quota below its usage is refused with EINVAL", "[me
   CHECK(Errno(f.c.Create(f.c.root, "b")) == EDQUOT);
 }
 
-TEMPLATE_TEST_CASE("a volume takes its class's defaults; unknown class ENOENT; bad replication or name EINVAL", "[meta][volume]", ENGINES) {
+TEMPLATE_TEST_CASE("a volume takes its class's defaults, unknown class ENOENT, bad replication or name EINVAL", "[meta][volume]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   auto classes = meta::BuiltinClasses();
@@ -148,7 +148,7 @@ TEMPLATE_TEST_CASE("the tenant's volume quota limits volume creation with EDQUOT
   CHECK(f.c.GetTenant("two")->usage().volumes() == 2);
 }
 
-TEMPLATE_TEST_CASE("volume resize below usage fails with EINVAL; growing works", "[meta][volume][quota]", ENGINES) {
+TEMPLATE_TEST_CASE("volume resize below usage fails with EINVAL, growing works", "[meta][volume][quota]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   auto w = f.c.CreateOpen(f.c.root, "f", 0644, O_WRONLY);
@@ -211,7 +211,7 @@ TEMPLATE_TEST_CASE("volume delete purges the namespace, frees the name, queues d
   CHECK(f.Check() == "");
 }
 
-TEMPLATE_TEST_CASE("list volumes filters by tenant; an unknown tenant is ENOENT", "[meta][volume]", ENGINES) {
+TEMPLATE_TEST_CASE("list volumes filters by tenant, an unknown tenant is ENOENT", "[meta][volume]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   REQUIRE(f.c.CreateTenant("other").ok());

@@ -103,7 +103,7 @@ TEMPLATE_TEST_CASE("user xattrs follow file permissions and types", "[meta][xatt
   CHECK(Errno(alice.SetXattr(file->ino(), "system.posix_acl_access", "x")) == EOPNOTSUPP);
 }
 
-TEMPLATE_TEST_CASE("an xattr change sets ctime; xattrs go with the inode", "[meta][xattr]", ENGINES) {
+TEMPLATE_TEST_CASE("an xattr change sets ctime, xattrs go with the inode", "[meta][xattr]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());
   auto file = f.c.Create(f.c.root, "f");
