@@ -48,6 +48,8 @@ struct Options {
   double duration_s = 10;            // random reads
   uint64_t ino = 0x7e570000;         // inode the bench writes under
   bool verify = false;               // compare read bytes with what was written
+  std::string tls_ca;                // TLS on: the CA of the servers' certificates
+  weft::TlsPtr tls;                  // loaded from tls_ca (null = plain TCP)
 };
 
 struct Chain {
@@ -56,7 +58,7 @@ struct Chain {
 };
 
 weft::StatusOr<Chain> FindChain(const Options& o) {
-  auto stub = weft::Cluster::NewStub(weft::MakeChannel(o.meta));
+  auto stub = weft::Cluster::NewStub(weft::MakeChannel(o.meta, o.tls.get()));
   auto deadline = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < deadline) {
     grpc::ClientContext ctx;
@@ -150,7 +152,7 @@ class Bench {
       }
     } closer{&conns};
     for (const auto& a : chain_.addresses) {
-      auto c = co_await DataConn::Connect(io_.get_executor(), a, &pool_, std::chrono::seconds(5));
+      auto c = co_await DataConn::Connect(io_.get_executor(), a, &pool_, std::chrono::seconds(5), o_.tls.get());
       if (!c.ok()) {
         Fail(r, c.status().ToString());
         co_return;
@@ -252,7 +254,14 @@ int main(int argc, char** argv) {
   app.add_option("--duration", o.duration_s, "random read seconds")->capture_default_str();
   app.add_option("--ino", o.ino, "inode number to write under")->capture_default_str();
   app.add_flag("--verify", o.verify, "compare every read with the written bytes");
+  app.add_option("--tls-ca", o.tls_ca, "the cluster runs TLS: its CA certificate (PEM)");
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
+  auto tls = weft::Tls::Load(weft::TlsFiles{.ca_file = o.tls_ca}, /*server=*/false);
+  if (!tls.ok()) {
+    fmt::print(stderr, "{}\n", tls.status().ToString());
+    return 2;
+  }
+  o.tls = std::move(*tls);
 
   auto chain = FindChain(o);
   if (!chain.ok()) {

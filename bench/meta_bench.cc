@@ -30,6 +30,8 @@ struct Options {
   std::string tenant = "bench";
   std::string volume = "bench";
   std::string token;  // bearer token: the admin token (creates the tenant and volume)
+  std::string tls_ca;  // TLS on: the CA of weft-meta's certificate
+  weft::TlsPtr tls;    // loaded from tls_ca (null = plain text)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -50,7 +52,7 @@ weft::Status Call(const std::string& token, Fn&& fn) {
 class BenchClient {
  public:
   BenchClient(const Options& o, int id, int run)
-      : stub_(weft::Meta::NewStub(weft::MakeChannel(o.meta))), token_(o.token), files_(o.files) {
+      : stub_(weft::Meta::NewStub(weft::MakeChannel(o.meta, o.tls.get()))), token_(o.token), files_(o.files) {
     weft::MountRequest m;
     m.set_volume(o.volume);
     m.set_client("weft-meta-bench");
@@ -171,7 +173,7 @@ class BenchClient {
 };
 
 void EnsureVolume(const Options& o) {
-  auto admin = weft::Admin::NewStub(weft::MakeChannel(o.meta));
+  auto admin = weft::Admin::NewStub(weft::MakeChannel(o.meta, o.tls.get()));
   weft::CreateTenantRequest t;
   t.set_name(o.tenant);
   weft::Tenant tr;
@@ -200,7 +202,11 @@ int main(int argc, char** argv) {
   std::string token_file;
   app.add_option("--token", o.token, "admin bearer token (or WEFT_TOKEN)")->envname("WEFT_TOKEN");
   app.add_option("--token-file", token_file, "read the admin token from this file");
+  app.add_option("--tls-ca", o.tls_ca, "weft-meta runs TLS: its CA certificate (PEM)");
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
+  auto tls = weft::Tls::Load(weft::TlsFiles{.ca_file = o.tls_ca}, /*server=*/false);
+  if (!tls.ok()) Die("--tls-ca", tls.status());
+  o.tls = std::move(*tls);
   if (!token_file.empty()) {
     auto t = weft::ReadTokenFile(token_file);
     if (!t.ok()) Die("--token-file", t.status());

@@ -16,18 +16,21 @@ Caller RootCaller() {
 StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
   if (options.meta_address.empty()) return Err(EINVAL, "no metadata service address given");
   if (options.volume.empty()) return Err(EINVAL, "no volume given");
-  auto c = std::make_unique<client::ClientImpl>(options);
+  auto tls = Tls::Load(TlsFiles{.ca_file = options.tls_ca_file}, /*server=*/false);
+  if (!tls.ok()) return tls.status();
+  auto c = std::make_unique<client::ClientImpl>(options, std::move(*tls));
   RETURN_IF_ERROR(c->Mount());
   return std::unique_ptr<Client>(std::move(c));
 }
 
 namespace client {
 
-ClientImpl::ClientImpl(const ClientOptions& o)
+ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
     : opts_(o),
-      meta_(o.meta_address, o.token, o.rpc_timeout_ms, o.retry_window_ms),
+      tls_(std::move(tls)),
+      meta_(o.meta_address, tls_.get(), o.token, o.rpc_timeout_ms, o.retry_window_ms),
       chains_(&meta_),
-      runtime_(o.io_threads, 2),
+      runtime_(o.io_threads, 2, tls_.get()),
       io_(&runtime_, &chains_, ChunkIoOptions{o.data_timeout_ms, o.retry_window_ms}),
       pool_(o.write_buffer_bytes, 16),
       cache_(o.attr_cache_ms) {}

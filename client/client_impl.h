@@ -21,7 +21,7 @@ namespace weft::client {
 
 class ClientImpl final : public Client {
  public:
-  explicit ClientImpl(const ClientOptions& o);
+  ClientImpl(const ClientOptions& o, TlsPtr tls);  // tls: null = plain TCP
   ~ClientImpl() override;
   Status Mount();
 
@@ -92,6 +92,7 @@ class ClientImpl final : public Client {
   void KeepaliveLoop();
 
   const ClientOptions opts_;
+  const TlsPtr tls_;  // null = plain TCP
   MetaClient meta_;
   ChainMap chains_;
   IoRuntime runtime_;

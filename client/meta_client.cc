@@ -9,8 +9,9 @@
 
 namespace weft::client {
 
-MetaClient::MetaClient(const std::string& address, std::string token, uint32_t timeout_ms, uint32_t retry_window_ms)
-    : channel_(MakeChannel(address, 1000)),
+MetaClient::MetaClient(const std::string& address, const Tls* tls, std::string token, uint32_t timeout_ms,
+                       uint32_t retry_window_ms)
+    : channel_(MakeChannel(address, tls, 1000)),
       stub_(Meta::NewStub(channel_)),
       token_(std::move(token)),
       timeout_ms_(timeout_ms),

@@ -23,7 +23,9 @@ namespace weft::client {
 
 class MetaClient {
  public:
-  MetaClient(const std::string& address, std::string token, uint32_t timeout_ms, uint32_t retry_window_ms);
+  // tls: null = plain text; else not owned, must outlive the client.
+  MetaClient(const std::string& address, const Tls* tls, std::string token, uint32_t timeout_ms,
+             uint32_t retry_window_ms);
 
   Meta::Stub* stub() { return stub_.get(); }
   void set_session(uint64_t id) { session_id_ = id; }

@@ -1,4 +1,4 @@
-// Reading and writing data-plane frames (common/frame.h) on a Boost.Asio TCP socket with C++20
+// Reading and writing data-plane frames (common/frame.h) on a DataStream (TCP, or TLS over TCP: common/data_stream.h) with C++20
 // coroutines. Shared by weft-chunk and the client library. Header-only: link the weft_asio target.
 //
 // A frame is read in two steps so the caller can choose where the payload lands (an aligned or registered
@@ -33,6 +33,7 @@
 #include <boost/asio/write.hpp>
 
 #include "common/crc32c.h"
+#include "common/data_stream.h"
 #include "common/frame.h"
 #include "common/status.h"
 
@@ -42,8 +43,11 @@ namespace weft {
 inline Status FromAsioError(const boost::system::error_code& ec, std::string_view what) {
   namespace error = boost::asio::error;
   if (!ec) return Status::Ok();
-  if (ec == error::eof) return Err(ECONNRESET, "{}: connection closed by peer", what);
+  if (IsEndOfStream(ec)) return Err(ECONNRESET, "{}: connection closed by peer", what);
   if (ec == error::operation_aborted) return Err(ECANCELED, "{}: cancelled", what);
+  if (ec.category() == error::get_ssl_category() || ec.category() == boost::asio::ssl::error::get_stream_category()) {
+    return Err(EPROTO, "{}: TLS: {}", what, ec.message());
+  }
   if (ec.category() == boost::system::system_category() && ec.value() > 0) {
     return Err(ec.value(), "{}: {}", what, ec.message());
   }
@@ -52,15 +56,15 @@ inline Status FromAsioError(const boost::system::error_code& ec, std::string_vie
 
 // Reads one frame's fixed header and header message into msg; checks magic, version, limits and the
 // header CRC. A connection closed before the first byte gives ECONNRESET "closed at a frame boundary".
-inline boost::asio::awaitable<StatusOr<FrameHeader>> ReadFrameHead(boost::asio::ip::tcp::socket& sock,
+inline boost::asio::awaitable<StatusOr<FrameHeader>> ReadFrameHead(DataStream& sock,
                                                                     const FrameLimits& limits,
                                                                     std::string& msg) {
   namespace asio = boost::asio;
   std::array<uint8_t, kFixedHeaderSize> fixed;
-  auto [ec, n] = co_await asio::async_read(sock, asio::buffer(fixed), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await sock.ReadAll(asio::buffer(fixed));
   if (ec) {
-    if (ec == asio::error::eof && n == 0) co_return Err(ECONNRESET, "connection closed at a frame boundary");
-    if (ec == asio::error::eof) {
+    if (IsEndOfStream(ec) && n == 0) co_return Err(ECONNRESET, "connection closed at a frame boundary");
+    if (IsEndOfStream(ec)) {
       co_return Err(EPROTO, "truncated frame: connection closed after {} of {} fixed header bytes", n,
                     kFixedHeaderSize);
     }
@@ -70,8 +74,8 @@ inline boost::asio::awaitable<StatusOr<FrameHeader>> ReadFrameHead(boost::asio::
   if (!head.ok()) co_return head.status();
   msg.resize(head->header_len);
   if (head->header_len > 0) {
-    auto [ec2, n2] = co_await asio::async_read(sock, asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
-    if (ec2 == asio::error::eof) {
+    auto [ec2, n2] = co_await sock.ReadAll(asio::buffer(msg));
+    if (IsEndOfStream(ec2)) {
       co_return Err(EPROTO, "truncated frame: connection closed after {} of {} header message bytes", n2,
                     head->header_len);
     }
@@ -84,16 +88,15 @@ inline boost::asio::awaitable<StatusOr<FrameHeader>> ReadFrameHead(boost::asio::
 
 // Reads the payload of the frame whose head was just read into out, which must be exactly
 // head.payload_len bytes; checks payload_crc when the frame carries one.
-inline boost::asio::awaitable<Status> ReadFramePayload(boost::asio::ip::tcp::socket& sock,
+inline boost::asio::awaitable<Status> ReadFramePayload(DataStream& sock,
                                                        const FrameHeader& head, std::span<char> out) {
   namespace asio = boost::asio;
   if (out.size() != head.payload_len) {
     co_return Err(EINVAL, "payload buffer of {} bytes for a payload of {}", out.size(), head.payload_len);
   }
   if (out.empty()) co_return Status::Ok();
-  auto [ec, n] = co_await asio::async_read(sock, asio::buffer(out.data(), out.size()),
-                                           asio::as_tuple(asio::use_awaitable));
-  if (ec == asio::error::eof) {
+  auto [ec, n] = co_await sock.ReadAll(asio::buffer(out.data(), out.size()));
+  if (IsEndOfStream(ec)) {
     co_return Err(EPROTO, "truncated frame: connection closed after {} of {} payload bytes", n, out.size());
   }
   if (ec) co_return FromAsioError(ec, "read frame payload");
@@ -101,13 +104,12 @@ inline boost::asio::awaitable<Status> ReadFramePayload(boost::asio::ip::tcp::soc
 }
 
 // Reads and drops n payload bytes (a reply nobody waits for any more).
-inline boost::asio::awaitable<Status> DiscardFramePayload(boost::asio::ip::tcp::socket& sock, size_t n) {
+inline boost::asio::awaitable<Status> DiscardFramePayload(DataStream& sock, size_t n) {
   namespace asio = boost::asio;
   std::array<char, 16384> sink;
   while (n > 0) {
     size_t piece = n < sink.size() ? n : sink.size();
-    auto [ec, got] = co_await asio::async_read(sock, asio::buffer(sink.data(), piece),
-                                               asio::as_tuple(asio::use_awaitable));
+    auto [ec, got] = co_await sock.ReadAll(asio::buffer(sink.data(), piece));
     if (ec) co_return FromAsioError(ec, "discard frame payload");
     n -= got;
   }
@@ -116,7 +118,7 @@ inline boost::asio::awaitable<Status> DiscardFramePayload(boost::asio::ip::tcp::
 
 // Writes one frame: fixed header, header message msg (a serialized message from proto/weft/data.proto)
 // and payload, in one gather write. With kFramePayloadCrc in flags the payload CRC is computed here.
-inline boost::asio::awaitable<Status> WriteFrame(boost::asio::ip::tcp::socket& sock, uint8_t type,
+inline boost::asio::awaitable<Status> WriteFrame(DataStream& sock, uint8_t type,
                                                  uint64_t request_id, std::string_view msg,
                                                  std::span<const char> payload, uint16_t flags = 0) {
   namespace asio = boost::asio;
@@ -130,7 +132,7 @@ inline boost::asio::awaitable<Status> WriteFrame(boost::asio::ip::tcp::socket& s
   EncodeFixedHeader(h, msg, fixed.data());
   std::array<asio::const_buffer, 3> bufs = {asio::buffer(fixed), asio::buffer(msg.data(), msg.size()),
                                             asio::buffer(payload.data(), payload.size())};
-  auto [ec, n] = co_await asio::async_write(sock, bufs, asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await sock.WriteAll(bufs);
   if (ec) co_return FromAsioError(ec, "write frame");
   co_return Status::Ok();
 }

@@ -2,10 +2,11 @@
 
 namespace weft {
 
-StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::vector<grpc::Service*>& services) {
+StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::vector<grpc::Service*>& services,
+                                        const Tls* tls) {
   grpc::ServerBuilder builder;
   StartedServer out;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &out.port);
+  builder.AddListeningPort(listen, tls ? tls->ServerCredentials() : grpc::InsecureServerCredentials(), &out.port);
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -16,16 +17,19 @@ StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::ve
   return out;
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, int max_backoff_ms) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const Tls* tls, int max_backoff_ms) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  // gRPC takes this as the deadline of each connection attempt (TCP, TLS handshake, HTTP/2 settings),
+  // not as a backoff: at 100 ms, TLS handshakes with a just-restarted, busy server kept being cut off
+  // ("tcp handshaker shutdown") and the channel never reconnected. Calls still end at their own deadline.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_backoff_ms);
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(address, tls ? tls->ChannelCredentials() : grpc::InsecureChannelCredentials(), args);
 }
 
 void PrepareContext(grpc::ClientContext* ctx, std::chrono::milliseconds timeout, const std::string& token) {

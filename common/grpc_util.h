@@ -1,5 +1,6 @@
 // gRPC plumbing shared by servers and clients: starting a server on an address (port 0 = pick one),
-// channels with sane keepalive, per-call deadlines, and the bearer token carried as call metadata.
+// TLS or plain text (common/tls.h), channels with sane keepalive, per-call deadlines, and the bearer
+// token carried as call metadata.
 #pragma once
 
 #include <chrono>
@@ -10,6 +11,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/status.h"
+#include "common/tls.h"
+#include "common/tls.h"
 
 namespace weft {
 
@@ -18,11 +21,14 @@ struct StartedServer {
   int port = 0;  // the bound port
 };
 
-// Builds and starts a gRPC server listening on `listen` ("host:port", port 0 picks a free one).
-StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::vector<grpc::Service*>& services);
+// Builds and starts a gRPC server listening on `listen` ("host:port", port 0 picks a free one); TLS with
+// tls's certificate when tls is given (REQUIRES: tls->server()), else plain text.
+StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::vector<grpc::Service*>& services,
+                                        const Tls* tls);
 
-// A channel to host:port with keepalive pings; connection attempts back off at most max_backoff_ms.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, int max_backoff_ms = 1000);
+// A channel to host:port with keepalive pings; connection attempts back off at most max_backoff_ms. With
+// tls, the server's certificate must be signed by tls's CA and name the host dialled; null = plain text.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const Tls* tls, int max_backoff_ms = 1000);
 
 // Prepares a client context: deadline `timeout` from now and the bearer token (if any).
 void PrepareContext(grpc::ClientContext* ctx, std::chrono::milliseconds timeout, const std::string& token = "");

@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
   std::string token_file;
   app.add_option("--token", opt.client.token, "tenant token (or WEFT_TOKEN)")->envname("WEFT_TOKEN");
   app.add_option("--token-file", token_file, "read the tenant token from this file (instead of --token)");
+  app.add_option("--tls-ca", opt.client.tls_ca_file,
+                 "turn TLS on: PEM file of the CA that signs the cluster's server certificates (or WEFT_TLS_CA)")
+      ->envname("WEFT_TLS_CA");
   app.add_option("mountpoint", opt.mountpoint, "where to mount")->required();
   app.add_flag("-f,--foreground", opt.foreground, "stay in the foreground");
   app.add_option("-o", opt.fuse_opts, "extra FUSE mount options (comma-separated)")->delimiter(',');
@@ -104,6 +107,9 @@ int main(int argc, char** argv) {
   app.add_option("--readahead", opt.client.readahead_bytes, "client readahead bytes")->capture_default_str();
   app.add_option("--write-buffer", opt.client.write_buffer_bytes, "client write buffer bytes")->capture_default_str();
   app.add_option("--io-threads", opt.client.io_threads, "data-plane threads")->capture_default_str();
+  app.add_option("--retry-window-ms", opt.client.retry_window_ms,
+                 "retry unreachable servers this long before failing (EIO; at mount: exit)")
+      ->capture_default_str();
   app.add_option("--max-threads", opt.max_threads, "FUSE worker threads")->capture_default_str();
   weft::AddLogFlags(app, &opt.log);
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;

@@ -5,7 +5,7 @@
 namespace weft::cli {
 
 AdminClient::AdminClient(AdminOptions opts)
-    : opts_(std::move(opts)), stub_(Admin::NewStub(MakeChannel(opts_.address, 1000))) {}
+    : opts_(std::move(opts)), stub_(Admin::NewStub(MakeChannel(opts_.address, opts_.tls.get(), 1000))) {}
 
 void AdminClient::Prepare(grpc::ClientContext* ctx) const { PrepareContext(ctx, opts_.timeout, opts_.token); }
 

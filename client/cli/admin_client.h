@@ -16,6 +16,7 @@
 
 #include "common/grpc_status.h"
 #include "common/status.h"
+#include "common/tls.h"
 #include "weft/admin.grpc.pb.h"
 
 namespace weft::cli {
@@ -24,6 +25,7 @@ struct AdminOptions {
   std::string address;                          // host:port of weft-meta; required
   std::string token;                            // bearer token; "" = none
   std::chrono::milliseconds timeout{5000};      // deadline of each call; default 5 s
+  TlsPtr tls;                                   // null = plain text
 };
 
 class AdminClient {

@@ -40,6 +40,9 @@ void AddGlobalOptions(CLI::App& app, Cli& cli) {
                  "bearer token: the admin token, or a tenant's for its own tenant (env WEFT_TOKEN; prefer the env "
                  "or config file)")
       ->option_text("TOKEN");
+  app.add_option("--tls-ca", cli.flags.tls_ca,
+                 "CA certificate (PEM) of a cluster with TLS on (env WEFT_TLS_CA); without it weftctl speaks plain text")
+      ->option_text("FILE");
   app.add_option("-o,--output", cli.flags.output, "output format: table (default), json or yaml")
       ->option_text("FORMAT");
   app.add_option("--timeout", cli.flags.timeout, "deadline of each call to weft-meta, seconds (default 5)")

@@ -24,7 +24,7 @@ std::string ExamplesFooter(const std::vector<std::string>& examples) {
   if (examples.empty()) return "";
   std::string footer = "\nExamples:\n";
   for (const auto& e : examples) footer += "  " + e + "\n";
-  return footer + "\nGlobal options (--meta, --token, -o, --timeout, --config) and exit codes: weftctl --help\n";
+  return footer + "\nGlobal options (--meta, --token, --tls-ca, -o, --timeout, --config) and exit codes: weftctl --help\n";
 }
 
 }  // namespace
@@ -37,7 +37,7 @@ void Cli::Select(std::string command, Action action) {
 AdminClient& Cli::admin() {
   if (!admin_) {
     admin_ = std::make_unique<AdminClient>(
-        AdminOptions{.address = settings_->meta, .token = settings_->token, .timeout = settings_->timeout});
+        AdminOptions{.address = settings_->meta, .token = settings_->token, .timeout = settings_->timeout, .tls = tls_});
   }
   return *admin_;
 }
@@ -50,6 +50,7 @@ ErrorContext Cli::Context() const {
     ctx.meta = settings_->meta;
     ctx.meta_source = settings_->meta_source;
     ctx.timeout = FormatTimeout(settings_->timeout);
+    ctx.tls = !settings_->tls_ca.empty();
   }
   return ctx;
 }
@@ -60,7 +61,12 @@ int Cli::RunSelected() {
   if (settings.ok()) {
     settings_ = std::move(*settings);
     printer_ = std::make_unique<Printer>(settings_->format, io_.out);
-    s = action_();
+    auto tls = Tls::Load(TlsFiles{.ca_file = settings_->tls_ca}, /*server=*/false);
+    s = tls.status();
+    if (s.ok()) {
+      tls_ = std::move(*tls);
+      s = action_();
+    }
   }
   if (s.ok()) return kExitOk;
   Explained e = Explain(s, Context());

@@ -64,6 +64,7 @@ class Cli {
   Subject subject_;
   std::optional<Settings> settings_;
   std::unique_ptr<Printer> printer_;
+  TlsPtr tls_;  // null = plain text
   std::unique_ptr<AdminClient> admin_;
 };
 

@@ -71,7 +71,12 @@ std::string ExplainUnavailable(const Status& s, const ErrorContext& ctx) {
   std::string what = s.err() == ETIMEDOUT
                          ? fmt::format("{} did not answer{}", where, ctx.timeout.empty() ? "" : " within " + ctx.timeout)
                          : WithDetail("cannot reach " + where, TransportReason(s.message()));
-  return what + " (is weft-meta running? set its address with --meta HOST:PORT or WEFT_META)";
+  if (ctx.tls) {
+    return what + " (is weft-meta running, with TLS on and a certificate from the CA in --tls-ca that names this"
+                  " host? set its address with --meta HOST:PORT or WEFT_META)";
+  }
+  return what + " (is weft-meta running? set its address with --meta HOST:PORT or WEFT_META; a cluster with TLS"
+                " on needs --tls-ca)";
 }
 
 }  // namespace

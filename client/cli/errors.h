@@ -41,6 +41,7 @@ struct ErrorContext {
   std::string meta;         // the weft-meta address used
   std::string meta_source;  // where that address came from: "--meta", "WEFT_META", ...
   std::string timeout;      // the per-call deadline, for the message ("5s")
+  bool tls = false;         // weftctl spoke TLS (--tls-ca)
 };
 
 struct Explained {

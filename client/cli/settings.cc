@@ -59,8 +59,9 @@ StatusOr<std::map<std::string, std::string>> ReadConfig(const std::string& path)
   for (const auto& item : items) {
     std::string key = item.fullname();
     if (key == "++" || key == "--" || key.empty()) continue;  // CLI11's section markers
-    if (key != "meta" && key != "token" && key != "output" && key != "timeout") {
-      return Err(EINVAL, "config file '{}': unknown key '{}' (known: meta, token, output, timeout)", path, key);
+    if (key != "meta" && key != "token" && key != "tls-ca" && key != "output" && key != "timeout") {
+      return Err(EINVAL, "config file '{}': unknown key '{}' (known: meta, token, tls-ca, output, timeout)", path,
+                 key);
     }
     if (item.inputs.size() != 1) return Err(EINVAL, "config file '{}': '{}' needs one value", path, key);
     out[key] = item.inputs[0];
@@ -141,6 +142,17 @@ StatusOr<Settings> ResolveSettings(const SettingsFlags& flags, const SettingsEnv
   } else if (meta_from_local) {
     auto t = ReadSmallFile(env.cwd + "/.weft-local/admin.token");
     if (t.ok()) s.token = *t;
+  }
+
+  if (!flags.tls_ca.empty()) {
+    s.tls_ca = flags.tls_ca;
+  } else if (std::string e = env.getenv("WEFT_TLS_CA"); !e.empty()) {
+    s.tls_ca = e;
+  } else if (std::string c = from_config("tls-ca"); !c.empty()) {
+    s.tls_ca = c;
+  } else if (meta_from_local) {
+    std::string local_ca = env.cwd + "/.weft-local/tls/ca.pem";
+    if (fs::is_regular_file(local_ca)) s.tls_ca = local_ca;
   }
 
   std::string output = !flags.output.empty() ? flags.output : from_config("output");

@@ -1,12 +1,13 @@
 // Where weftctl finds its cluster and token. Each setting comes from the first source that has it:
-//   1. the command line:        --meta, --token, -o/--output, --timeout
-//   2. the environment:         WEFT_META, WEFT_TOKEN
+//   1. the command line:        --meta, --token, --tls-ca, -o/--output, --timeout
+//   2. the environment:         WEFT_META, WEFT_TOKEN, WEFT_TLS_CA
 //   3. the config file:         --config FILE, else $XDG_CONFIG_HOME/weft/weftctl.toml or
 //                               ~/.config/weft/weftctl.toml when present; TOML keys named like the long
-//                               flags: meta = "host:7400", token = "...", output = "json", timeout = 10
+//                               flags: meta = "host:7400", token = "...", tls-ca = "/etc/weft/ca.pem",
+//                               output = "json", timeout = 10
 //   4. a local cluster's files: ./.weft-local/meta.addr ("HOST:PORT" or "grpc=HOST:PORT"), and beside it
-//                               admin.token — the token only when the address came from there too, so a
-//                               local token never goes to another cluster
+//                               admin.token and tls/ca.pem (when the cluster runs TLS) — only when the
+//                               address came from there too, so a local token never goes to another cluster
 //   5. the default:             127.0.0.1:7400 (weft-meta's default listen address), no token
 //
 // Thread-safety: pure functions of their inputs.
@@ -25,6 +26,7 @@ namespace weft::cli {
 struct SettingsFlags {
   std::string meta;
   std::string token;
+  std::string tls_ca;
   std::string output;
   std::string timeout;  // seconds, as text
   std::string config;   // --config FILE
@@ -41,6 +43,7 @@ struct Settings {
   std::string meta;
   std::string meta_source;  // "--meta", "WEFT_META", "config /path", ".weft-local/meta.addr", "default"
   std::string token;
+  std::string tls_ca;  // "" = plain text
   Format format = Format::kTable;
   std::chrono::milliseconds timeout{5000};  // default 5 s
 };

@@ -34,13 +34,10 @@ struct Connection::Pending {
 };
 
 
-Connection::Connection(asio::io_context& io, std::string address)
-    : io_(io), address_(std::move(address)), socket_(io) {}
+Connection::Connection(asio::io_context& io, std::string address, const Tls* tls)
+    : io_(io), address_(std::move(address)), socket_(asio::ip::tcp::socket(io), tls, DataStream::Role::kClient) {}
 
-Connection::~Connection() {
-  boost::system::error_code ignored;
-  socket_.close(ignored);
-}
+Connection::~Connection() { socket_.Close(); }
 
 void Connection::Close(Status why) { Fail(why); }
 
@@ -49,10 +46,10 @@ void Connection::Fail(const Status& s) {
   broken_ = true;
   broken_status_ = s;
   state_ = State::kIdle;
-  boost::system::error_code ignored;
   // With Asio's epoll reactor (the client does not enable the io_uring backend), no read or write
-  // touches a caller's buffer after close() returns, so failed callers may free their buffers at once.
-  socket_.close(ignored);
+  // touches a caller's buffer after close() returns, so failed callers may free their buffers at once
+  // (over TLS too: common/data_stream.h).
+  socket_.Close();
   for (auto& [id, p] : pending_) {
     p->result.status = s;
     p->done = true;
@@ -92,15 +89,23 @@ awaitable<Status> Connection::EnsureConnected() {
   guard.async_wait([self](const boost::system::error_code& ec) {
     if (!ec && self->state_ == State::kConnecting) self->Fail(Err(ETIMEDOUT, "connect to {} timed out", self->address_));
   });
-  auto [cec, ep] = co_await asio::async_connect(socket_, results, as_tuple(use_awaitable));
-  guard.cancel();
+  auto [cec, ep] = co_await asio::async_connect(socket_.socket(), results, as_tuple(use_awaitable));
   if (broken_) co_return broken_status_;
   if (cec) {
+    guard.cancel();
     Status s = FromEc(cec, "connect " + address_);
     Fail(s);
     co_return s;
   }
-  socket_.set_option(asio::ip::tcp::no_delay(true));
+  boost::system::error_code nec;
+  socket_.socket().set_option(asio::ip::tcp::no_delay(true), nec);
+  Status hs = co_await socket_.Handshake(hp->host);  // the guard covers the handshake too
+  guard.cancel();
+  if (broken_) co_return broken_status_;
+  if (!hs.ok()) {
+    Fail(hs);
+    co_return hs;
+  }
   state_ = State::kReady;
   connect_wait_->cancel();
   asio::co_spawn(io_, ReadLoop(), [self](std::exception_ptr e) {
@@ -144,7 +149,7 @@ awaitable<CallResult> Connection::Call(uint8_t type, std::string header, std::sp
         if (!o.header.empty()) bufs.emplace_back(o.header.data(), o.header.size());
         if (!o.payload.empty()) bufs.emplace_back(o.payload.data(), o.payload.size());
       }
-      auto [ec, n] = co_await asio::async_write(socket_, bufs, as_tuple(use_awaitable));
+      auto [ec, n] = co_await socket_.WriteAll(bufs);
       if (ec) Fail(FromEc(ec, "send to " + address_));
     }
     sending_ = false;
@@ -201,7 +206,7 @@ std::shared_ptr<Connection> ConnectionPool::Get(const std::string& address) {
   Slot& slot = slots_[address];
   std::erase_if(slot.conns, [](const auto& c) { return c->broken(); });
   if (slot.conns.size() < per_server_) {
-    slot.conns.push_back(std::make_shared<Connection>(io_, address));
+    slot.conns.push_back(std::make_shared<Connection>(io_, address, tls_));
     return slot.conns.back();
   }
   auto& c = slot.conns[slot.next++ % slot.conns.size()];

@@ -20,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/data_stream.h"
 #include "common/frame.h"
 #include "common/status.h"
 #include "weft/data.pb.h"
@@ -33,7 +34,8 @@ struct CallResult {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(boost::asio::io_context& io, std::string address);
+  // tls: null = plain TCP; else the connection starts with a TLS handshake (not owned).
+  Connection(boost::asio::io_context& io, std::string address, const Tls* tls);
   ~Connection();
 
   // Sends a request frame (type, serialized header message, payload) and waits for the reply. The reply
@@ -63,7 +65,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   boost::asio::io_context& io_;
   const std::string address_;
-  boost::asio::ip::tcp::socket socket_;
+  DataStream socket_;
   enum class State { kIdle, kConnecting, kReady } state_ = State::kIdle;
   bool broken_ = false;
   Status broken_status_;
@@ -78,7 +80,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // Connections per server address on one loop, round-robin, broken ones replaced.
 class ConnectionPool {
  public:
-  ConnectionPool(boost::asio::io_context& io, unsigned per_server) : io_(io), per_server_(per_server) {}
+  ConnectionPool(boost::asio::io_context& io, unsigned per_server, const Tls* tls)
+      : io_(io), per_server_(per_server), tls_(tls) {}
   std::shared_ptr<Connection> Get(const std::string& address);
   // Drops every connection to address (a server that restarted elsewhere, a chain change).
   void Drop(const std::string& address);
@@ -86,6 +89,7 @@ class ConnectionPool {
  private:
   boost::asio::io_context& io_;
   const unsigned per_server_;
+  const Tls* const tls_;
   struct Slot {
     std::vector<std::shared_ptr<Connection>> conns;
     size_t next = 0;

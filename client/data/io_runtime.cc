@@ -6,11 +6,11 @@
 
 namespace weft::client {
 
-IoRuntime::IoRuntime(unsigned threads, unsigned connections_per_server) {
+IoRuntime::IoRuntime(unsigned threads, unsigned connections_per_server, const Tls* tls) {
   if (threads == 0) threads = 1;
   for (unsigned i = 0; i < threads; ++i) {
     auto loop = std::make_unique<IoLoop>();
-    loop->pool = std::make_unique<ConnectionPool>(loop->io, connections_per_server);
+    loop->pool = std::make_unique<ConnectionPool>(loop->io, connections_per_server, tls);
     loops_.push_back(std::move(loop));
   }
   for (auto& loop : loops_) {

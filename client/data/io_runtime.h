@@ -11,6 +11,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "common/tls.h"
+
 namespace weft::client {
 
 class ConnectionPool;
@@ -23,7 +25,8 @@ struct IoLoop {
 class IoRuntime {
  public:
   // Starts `threads` loops (at least 1). connections_per_server: pooled connections per server per loop.
-  IoRuntime(unsigned threads, unsigned connections_per_server);
+  // tls: null = plain TCP; else not owned, must outlive the runtime.
+  IoRuntime(unsigned threads, unsigned connections_per_server, const Tls* tls);
   ~IoRuntime();  // stops the loops and joins their threads
   IoRuntime(const IoRuntime&) = delete;
   IoRuntime& operator=(const IoRuntime&) = delete;

@@ -30,7 +30,8 @@ asio::awaitable<StatusOr<tcp::endpoint>> ResolveEndpoint(asio::any_io_executor e
 
 asio::awaitable<StatusOr<std::shared_ptr<DataConn>>> DataConn::Connect(asio::any_io_executor ex,
                                                                        const std::string& address, BufferPool* pool,
-                                                                       std::chrono::milliseconds timeout) {
+                                                                       std::chrono::milliseconds timeout,
+                                                                       const Tls* tls) {
   auto ep = co_await ResolveEndpoint(ex, address);
   if (!ep.ok()) co_return ep.status();
   tcp::socket sock(ex);
@@ -41,30 +42,35 @@ asio::awaitable<StatusOr<std::shared_ptr<DataConn>>> DataConn::Connect(asio::any
   auto [ec] = std::get<0>(res);
   if (ec) co_return FromAsioError(ec, "connect to " + address);
   sock.set_option(tcp::no_delay(true), ec);
-  auto conn = std::make_shared<DataConn>(std::move(sock), address, pool);
+  DataStream stream(std::move(sock), tls, DataStream::Role::kClient);
+  if (stream.tls()) {
+    auto hp = ParseHostPort(address);
+    timer.expires_after(timeout);
+    auto hs = co_await (stream.Handshake(hp.ok() ? hp->host : address) ||
+                        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (hs.index() == 1) co_return Err(ETIMEDOUT, "TLS handshake with {}: no answer in {} ms", address, timeout.count());
+    if (Status s = std::get<0>(hs); !s.ok()) co_return s;
+  }
+  auto conn = std::make_shared<DataConn>(std::move(stream), address, pool);
   asio::co_spawn(ex, conn->ReadLoop(conn), [address](std::exception_ptr e) {
     if (e) spdlog::error("data connection to {}: reader failed with an exception", address);
   });
   co_return conn;
 }
 
-DataConn::DataConn(tcp::socket socket, std::string address, BufferPool* pool)
-    : socket_(std::move(socket)), address_(std::move(address)), pool_(pool) {
+DataConn::DataConn(DataStream stream, std::string address, BufferPool* pool)
+    : socket_(std::move(stream)), address_(std::move(address)), pool_(pool) {
   limits_.max_payload = 64u << 20;
 }
 
-DataConn::~DataConn() {
-  boost::system::error_code ec;
-  socket_.close(ec);
-}
+DataConn::~DataConn() { socket_.Close(); }
 
 void DataConn::Close(const Status& why) {
   if (!broken_) {
     broken_ = true;
     broken_status_ = why;
-    boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    socket_.Shutdown(tcp::socket::shutdown_both);
+    socket_.Close();
   }
   auto pending = std::move(pending_);
   pending_.clear();
@@ -144,7 +150,7 @@ asio::awaitable<StatusOr<std::shared_ptr<DataConn>>> PeerPool::Get(const std::st
   if (e->conn && !e->conn->broken()) co_return e->conn;
   auto guard = co_await e->connecting.Scoped();
   if (e->conn && !e->conn->broken()) co_return e->conn;
-  auto conn = co_await DataConn::Connect(ex_, address, pool_, connect_timeout_);
+  auto conn = co_await DataConn::Connect(ex_, address, pool_, connect_timeout_, tls_);
   if (!conn.ok()) co_return conn.status();
   e->conn = *conn;
   co_return e->conn;

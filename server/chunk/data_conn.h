@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <google/protobuf/message_lite.h>
 
+#include "common/data_stream.h"
 #include "common/frame.h"
 #include "common/status.h"
 #include "server/chunk/async_sync.h"
@@ -37,11 +38,14 @@ struct PeerReply {
 
 class DataConn : public std::enable_shared_from_this<DataConn> {
  public:
-  // Connects to address ("host:port"). ETIMEDOUT after timeout; ECONNREFUSED and friends otherwise.
+  // Connects to address ("host:port") and, with tls, completes the TLS handshake (the server's certificate
+  // must name address's host). ETIMEDOUT after timeout; EPROTO for a failed handshake; ECONNREFUSED and
+  // friends otherwise.
   static asio::awaitable<StatusOr<std::shared_ptr<DataConn>>> Connect(asio::any_io_executor ex,
                                                                       const std::string& address, BufferPool* pool,
-                                                                      std::chrono::milliseconds timeout);
-  DataConn(asio::ip::tcp::socket socket, std::string address, BufferPool* pool);
+                                                                      std::chrono::milliseconds timeout,
+                                                                      const Tls* tls);
+  DataConn(DataStream stream, std::string address, BufferPool* pool);
   ~DataConn();
 
   // Sends a request frame and waits for its reply. payload must stay valid until the call returns.
@@ -62,7 +66,7 @@ class DataConn : public std::enable_shared_from_this<DataConn> {
   };
   asio::awaitable<void> ReadLoop(std::shared_ptr<DataConn> self);
 
-  asio::ip::tcp::socket socket_;
+  DataStream socket_;
   const std::string address_;
   BufferPool* const pool_;
   FrameLimits limits_;
@@ -80,8 +84,9 @@ class PeerPool {
  public:
   static constexpr int kRepairLane = 1000;
 
-  PeerPool(asio::any_io_executor ex, BufferPool* pool, std::chrono::milliseconds connect_timeout)
-      : ex_(std::move(ex)), pool_(pool), connect_timeout_(connect_timeout) {}
+  // tls: null = plain TCP; else not owned, must outlive the pool.
+  PeerPool(asio::any_io_executor ex, BufferPool* pool, std::chrono::milliseconds connect_timeout, const Tls* tls)
+      : ex_(std::move(ex)), pool_(pool), connect_timeout_(connect_timeout), tls_(tls) {}
 
   asio::awaitable<StatusOr<std::shared_ptr<DataConn>>> Get(const std::string& address, int lane);
   // Get + Call. Connection failures and timeouts are errors; the server's verdict is in the reply.
@@ -98,6 +103,7 @@ class PeerPool {
   const asio::any_io_executor ex_;
   BufferPool* const pool_;
   const std::chrono::milliseconds connect_timeout_;
+  const Tls* const tls_;
   std::map<std::pair<std::string, int>, std::unique_ptr<Entry>> conns_;
 };
 

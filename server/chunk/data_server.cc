@@ -17,25 +17,21 @@ class DataServer::Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(DataServer* server, tcp::socket socket)
       : server_(server),
-        socket_(std::move(socket)),
+        socket_(std::move(socket), server->tls_, DataStream::Role::kServer),
         requests_(server->options_.max_requests),
         bytes_(server->options_.max_bytes) {
     boost::system::error_code ec;
-    auto ep = socket_.remote_endpoint(ec);
+    auto ep = socket_.socket().remote_endpoint(ec);
     peer_ = ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
-    socket_.set_option(tcp::no_delay(true), ec);
+    socket_.socket().set_option(tcp::no_delay(true), ec);
   }
 
   asio::awaitable<void> Run();
   // Stops reading new requests; replies of running ones still go out.
-  void StopReading() {
-    boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_receive, ec);
-  }
+  void StopReading() { socket_.Shutdown(tcp::socket::shutdown_receive); }
   void Close() {
     closed_ = true;
-    boost::system::error_code ec;
-    socket_.close(ec);
+    socket_.Close();
   }
   std::list<std::shared_ptr<Connection>>::iterator self_it;
 
@@ -64,7 +60,7 @@ class DataServer::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   DataServer* const server_;
-  tcp::socket socket_;
+  DataStream socket_;
   std::string peer_;
   AsyncMutex write_mu_;
   AsyncSemaphore requests_;
@@ -128,6 +124,12 @@ Status DataServer::Connection::Parse(const FrameHeader& head, const std::string&
 asio::awaitable<void> DataServer::Connection::Run() {
   auto self = shared_from_this();
   std::string msg;
+  if (Status s = co_await socket_.Handshake(""); !s.ok()) {
+    // A plain-text client of a TLS server, or a TLS client that does not trust this certificate.
+    ++server_->protocol_errors_;
+    spdlog::warn("data connection from {}: {}; closing it", peer_, s.ToString());
+    Close();
+  }
   while (!closed_) {
     co_await requests_.Acquire(1);
     auto head = co_await ReadFrameHead(socket_, server_->options_.limits, msg);
@@ -185,11 +187,12 @@ asio::awaitable<void> DataServer::Connection::Serve(Request req, Permit permit, 
 }
 
 DataServer::DataServer(asio::io_context& loop, const DataServerOptions& options, RequestHandler* handler,
-                       BufferPool* pool)
+                       BufferPool* pool, const Tls* tls)
     : loop_(loop),
       options_(options),
       handler_(handler),
       pool_(pool),
+      tls_(tls),
       acceptor_(loop),
       client_bytes_(std::max<uint64_t>(options.client_bytes, options.max_bytes)) {}
 

@@ -30,6 +30,7 @@
 #include "common/capability.h"
 #include "common/frame.h"
 #include "common/status.h"
+#include "common/tls.h"
 #include "server/chunk/async_sync.h"
 #include "server/chunk/buffer_pool.h"
 #include "weft/data.pb.h"
@@ -78,7 +79,10 @@ struct DataServerOptions {
 class DataServer {
  public:
   // handler and pool are not owned and must outlive the server.
-  DataServer(asio::io_context& loop, const DataServerOptions& options, RequestHandler* handler, BufferPool* pool);
+  // tls: null = plain TCP; else every connection starts with a TLS handshake (not owned; must outlive
+  // the server).
+  DataServer(asio::io_context& loop, const DataServerOptions& options, RequestHandler* handler, BufferPool* pool,
+             const Tls* tls);
   ~DataServer();
 
   // Binds and listens; returns the bound "host:port" (port 0 picks one).
@@ -99,6 +103,7 @@ class DataServer {
   const DataServerOptions options_;
   RequestHandler* const handler_;
   BufferPool* const pool_;
+  const Tls* const tls_;
   asio::ip::tcp::acceptor acceptor_;
   AsyncSemaphore client_bytes_;
   TaskCounter tasks_;

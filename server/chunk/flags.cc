@@ -40,6 +40,7 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
       "wait this long for the rest of the chain (default 10000)");
   app.add_option("--shutdown-grace-ms", o->shutdown_grace_ms, "wait for running requests on SIGTERM")
       ->capture_default_str();
+  AddTlsFlags(app, &o->tls, /*server=*/true);
   AddLogFlags(app, &o->log);
 }
 

@@ -23,7 +23,7 @@ Membership::Membership(const MembershipOptions& options, const ClusterKey* key, 
                        std::function<Usage()> usage, std::function<void()> on_table)
     : options_(options), key_(key), chains_(chains), usage_(std::move(usage)), on_table_(std::move(on_table)),
       rpc_(std::make_unique<Rpc>()) {
-  rpc_->stub = Cluster::NewStub(MakeChannel(options_.meta, 1000));
+  rpc_->stub = Cluster::NewStub(MakeChannel(options_.meta, options_.tls, 1000));
 }
 
 Membership::~Membership() { Stop(); }

@@ -19,6 +19,7 @@
 
 #include "common/cluster_key.h"
 #include "common/status.h"
+#include "common/tls.h"
 #include "server/chunk/chain_table.h"
 
 namespace weft::chunk {
@@ -32,6 +33,7 @@ struct MembershipOptions {
   std::string id_file;          // REQUIRED: where the assigned server id persists
   int rpc_timeout_ms = 3000;    // per call; default 3 s
   int max_backoff_ms = 5000;    // between registration attempts; default 5 s
+  const Tls* tls = nullptr;     // TLS toward weft-meta (not owned); default plain text
 };
 
 struct Usage {

@@ -67,6 +67,11 @@ int RunServer(const ServerOptions& opts) {
     return 2;
   }
   spdlog::info("cluster key {:08x} from {}", key->key_id(), opts.cluster_key_file);
+  auto tls = Tls::Load(opts.tls, /*server=*/true);
+  if (!tls.ok()) {
+    spdlog::critical("{}", tls.status().ToString());
+    return 2;
+  }
   const CapabilitySigner signer(*key);
   const bool sync = opts.durability == "sync";
   asio::io_context loop(1);
@@ -117,6 +122,7 @@ int RunServer(const ServerOptions& opts) {
   mopts.failure_domain = opts.failure_domain;
   mopts.disks = opts.data_dirs;
   mopts.id_file = opts.data_dirs.front() + "/server_id";
+  mopts.tls = tls->get();
   ChunkService* service_ptr = nullptr;
   Membership membership(mopts, &*key, &chains, usage, [&loop, &service_ptr] {
     asio::post(loop, [service_ptr] { service_ptr->OnTableChanged(); });
@@ -125,7 +131,7 @@ int RunServer(const ServerOptions& opts) {
     spdlog::critical("{}", s.ToString());
     return 1;
   }
-  PeerPool peers(loop.get_executor(), &pool, std::chrono::milliseconds(2000));
+  PeerPool peers(loop.get_executor(), &pool, std::chrono::milliseconds(2000), tls->get());
   ChunkService service(opts.service, &store, &chains, &peers, &signer, [&membership] { membership.RequestRefresh(); });
   service_ptr = &service;
 
@@ -133,14 +139,14 @@ int RunServer(const ServerOptions& opts) {
   DataServerOptions dopts = opts.data;
   dopts.limits.max_payload = opts.service.limits.max_chunk_size;
   dopts.max_bytes = std::max<uint64_t>(dopts.max_bytes, dopts.limits.max_payload + 8192);
-  DataServer data(loop, dopts, &service, &pool);
+  DataServer data(loop, dopts, &service, &pool, tls->get());
   auto data_bound = data.Listen(opts.listen);
   if (!data_bound.ok()) {
     spdlog::critical("{}", data_bound.status().ToString());
     return 1;
   }
   ControlService control(loop, &service, &store, &membership, &*key, usage);
-  auto grpc_server = StartGrpcServer(opts.control_listen, {&control});
+  auto grpc_server = StartGrpcServer(opts.control_listen, {&control}, tls->get());
   if (!grpc_server.ok()) {
     spdlog::critical("cannot start gRPC on {}: {}", opts.control_listen, grpc_server.status().ToString());
     return 1;
@@ -155,7 +161,8 @@ int RunServer(const ServerOptions& opts) {
   auto work = asio::make_work_guard(loop);
   std::thread loop_thread([&loop] { loop.run(); });
   control.set_serving(true);
-  spdlog::info("serving data on {} and control on {} (weft-meta at {})", *data_bound, control_bound, opts.meta);
+  spdlog::info("serving data on {} and control on {} ({}; weft-meta at {})", *data_bound, control_bound,
+               *tls ? "TLS" : "plain text", opts.meta);
   if (!opts.ready_file.empty()) {
     Status s = WriteFileAtomic(opts.ready_file, "control=" + control_bound + "\ndata=" + *data_bound + "\n");
     if (!s.ok()) spdlog::error("ready file: {}", s.ToString());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/tls.h"
 #include "server/chunk/buffer_pool.h"
 #include "server/chunk/data_server.h"
 #include "server/chunk/service.h"
@@ -35,6 +36,7 @@ struct ServerOptions {
   DataServerOptions data;                         // default 64 requests / 64 MiB per connection
   ServiceOptions service;                         // default 10 s forward timeout, 16 MiB chunks
   int shutdown_grace_ms = 5000;                   // wait for running requests on SIGTERM; default 5 s
+  TlsFiles tls;                                   // TLS on both ports and toward peers; default off
   LogOptions log;
 };
 

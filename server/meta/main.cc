@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
                  " (repeatable)");
   app.add_option("--gc-interval-ms", opt.meta.gc_interval_ms, "GC queue rescan interval")->capture_default_str();
   app.add_flag("!--no-sync", opt.meta.sync, "do not fsync group commits (benchmarks only: loses acknowledged ops)");
+  weft::AddTlsFlags(app, &opt.tls, /*server=*/true);
   weft::AddLogFlags(app, &log);
   std::string check_data;
   CLI::App* check = app.add_subcommand("check", "verify the metadata of a stopped weft-meta and exit");

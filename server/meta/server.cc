@@ -29,7 +29,12 @@ int RunServer(const ServerOptions& opt) {
     return 1;
   }
   spdlog::info("cluster key {:08x} from {}; capabilities valid {} ms", key->key_id(), key_file, opt.capability_ttl_ms);
-  auto cluster = ClusterManager::Open(kv->get(), opt.cluster, &*key);
+  auto tls = Tls::Load(opt.tls, /*server=*/true);
+  if (!tls.ok()) {
+    spdlog::critical("{}", tls.status().ToString());
+    return 1;
+  }
+  auto cluster = ClusterManager::Open(kv->get(), opt.cluster, &*key, tls->get());
   if (!cluster.ok()) {
     spdlog::critical("cannot load cluster state: {}", cluster.status().ToString());
     return 1;
@@ -51,14 +56,15 @@ int RunServer(const ServerOptions& opt) {
   // Meta and Admin authenticate every call with a bearer token (service/auth.h). The Cluster service
   // (chunk servers: Register, Heartbeat, GetChainTable) authenticates with a credential derived from the
   // cluster key (cluster_manager.cc), not with bearer tokens.
-  auto started = StartGrpcServer(opt.listen, {&meta, &admin, (*cluster)->service()});
+  auto started = StartGrpcServer(opt.listen, {&meta, &admin, (*cluster)->service()}, tls->get());
   if (!started.ok()) {
     spdlog::critical("cannot start: {}", started.status().ToString());
     return 1;
   }
   auto hp = ParseHostPort(opt.listen);
   std::string bound = fmt::format("{}:{}", hp.ok() ? hp->host : "127.0.0.1", started->port);
-  spdlog::info("serving gRPC on {} (data {}, session TTL {} ms)", bound, opt.data, opt.meta.session_ttl_ms);
+  spdlog::info("serving gRPC on {} ({}; data {}, session TTL {} ms)", bound, *tls ? "TLS" : "plain text", opt.data,
+               opt.meta.session_ttl_ms);
   if (!opt.ready_file.empty()) {
     if (auto s = WriteFileAtomic(opt.ready_file, "grpc=" + bound + "\n"); !s.ok()) {
       spdlog::critical("ready file: {}", s.ToString());

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "common/tls.h"
 #include "server/meta/cluster/cluster_manager.h"
 #include "server/meta/meta_options.h"
 
@@ -23,6 +24,8 @@ struct ServerOptions {
   std::string cluster_key_file;
   // Data-path capabilities handed out by Open/Create/GetCapability are valid this long. Default 10 min.
   uint32_t capability_ttl_ms = 600000;
+  // TLS on the gRPC port, and toward chunk servers' control ports (common/tls.h); default off.
+  TlsFiles tls;
   ClusterOptions cluster;
   MetaOptions meta;
 };

@@ -52,7 +52,7 @@ TEST_CASE("data requests without a valid capability are refused and the connecti
           "[chunk][integration][security]") {
   ChainFixture f;
   const CapabilitySigner& signer = *f.Signer();
-  TestDataClient raw(f.Addr(0));  // sends exactly what the test builds
+  TestDataClient raw(f.Addr(0), nullptr, f.tls());  // sends exactly what the test builds
   const std::string data = RandomBytes(8192, 1);
   auto write_with = [&](std::string cap) {
     auto w = MakeWrite(kIno, 0, f.chain, 0, data);
@@ -112,7 +112,7 @@ TEST_CASE("data requests without a valid capability are refused and the connecti
   CHECK(raw.Call(weft::FRAME_WRITE, other_ino, data).reply.err() == EACCES);
   read.set_capability(read_only);
   for (int pos = 0; pos < 3; ++pos) {
-    TestDataClient c(f.Addr(pos));
+    TestDataClient c(f.Addr(pos), nullptr, f.tls());
     auto r = c.Call(weft::FRAME_READ, read);
     REQUIRE(r.reply.err() == 0);
     CHECK(r.payload == data.substr(0, 4096));
@@ -133,7 +133,7 @@ TEST_CASE("server-internal calls need the cluster key, and a chunk server withou
           "[chunk][integration][security]") {
   ChainFixture f;
   // ChunkControl.RemoveChunks (weft-meta's GC) and Stats without the credential: refused.
-  auto stub = weft::ChunkControl::NewStub(weft::MakeChannel(f.cluster.chunk(0).control_address));
+  auto stub = weft::ChunkControl::NewStub(weft::MakeChannel(f.cluster.chunk(0).control_address, f.tls()));
   {
     grpc::ClientContext ctx;
     weft::PrepareContext(&ctx, std::chrono::seconds(5));
@@ -152,7 +152,7 @@ TEST_CASE("server-internal calls need the cluster key, and a chunk server withou
   CHECK_NOTHROW(f.Stats(0));  // with it: served
 
   // Cluster.Register without the credential: refused; GetChainTable stays open to clients.
-  auto cluster = weft::Cluster::NewStub(weft::MakeChannel(f.cluster.meta_address()));
+  auto cluster = weft::Cluster::NewStub(weft::MakeChannel(f.cluster.meta_address(), f.tls()));
   {
     grpc::ClientContext ctx;
     weft::PrepareContext(&ctx, std::chrono::seconds(5));
@@ -162,7 +162,7 @@ TEST_CASE("server-internal calls need the cluster key, and a chunk server withou
     weft::RegisterResponse resp;
     CHECK(cluster->Register(&ctx, req, &resp).error_code() == grpc::StatusCode::PERMISSION_DENIED);
   }
-  CHECK(weft::test::FetchTable(f.cluster.meta_address()).servers_size() == 3);
+  CHECK(weft::test::FetchTable(f.cluster.meta_address(), f.tls()).servers_size() == 3);
 
   // weft-chunk refuses to start without a readable key file.
   {

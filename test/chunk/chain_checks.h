@@ -16,7 +16,7 @@ namespace weft::test {
 inline void CheckReplicasHold(ChainFixture& f, int replicas, uint64_t ino,
                               const std::map<uint32_t, std::string>& model) {
   for (int pos = 0; pos < replicas; ++pos) {
-    TestDataClient c(f.Addr(pos), f.Signer());
+    TestDataClient c(f.Addr(pos), f.Signer(), f.tls());
     for (const auto& [index, want] : model) {
       INFO("replica at position " << pos << ", chunk " << index);
       auto got = c.Call(FRAME_READ, MakeRead(ino, index, f.chain, 0, static_cast<uint32_t>(want.size())));

@@ -19,10 +19,12 @@ namespace weft::test {
 class ChainFixture {
  public:
   explicit ChainFixture(ClusterOptions opts = {}) : cluster(std::move(opts)) {
-    chain = WaitChain(cluster.meta_address(), 3);
-    table = FetchTable(cluster.meta_address());
+    chain = WaitChain(cluster.meta_address(), cluster.tls(), 3);
+    table = FetchTable(cluster.meta_address(), cluster.tls());
   }
 
+  // The cluster's TLS (null when off), for TestDataClient.
+  const weft::Tls* tls() const { return cluster.tls(); }
   // The data address of the server at position pos of the chain.
   std::string Addr(int pos) const { return ServerAddress(table, chain.servers(pos)); }
   // The fixture's index of the server at position pos.
@@ -34,11 +36,11 @@ class ChainFixture {
     throw std::runtime_error("no fixture server at " + a);
   }
   void Refresh() {
-    chain = GetChain(cluster.meta_address(), chain.id());
-    table = FetchTable(cluster.meta_address());
+    chain = GetChain(cluster.meta_address(), cluster.tls(), chain.id());
+    table = FetchTable(cluster.meta_address(), cluster.tls());
   }
   ChunkStatsResponse Stats(int pos) {
-    auto stub = ChunkControl::NewStub(MakeChannel(cluster.chunk(Index(pos)).control_address));
+    auto stub = ChunkControl::NewStub(MakeChannel(cluster.chunk(Index(pos)).control_address, cluster.tls()));
     grpc::ClientContext ctx;
     PrepareContext(&ctx, std::chrono::seconds(5));
     Key().Attach(&ctx);

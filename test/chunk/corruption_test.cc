@@ -41,7 +41,7 @@ std::string Peek(const std::string& path, off_t off, size_t n) {
 TEST_CASE("a block corrupted on disk is detected, served correctly and repaired", "[chunk][integration][crc]") {
   ChainFixture f;
   std::string data = RandomBytes(64 * 1024, 11);
-  TestDataClient head(f.Addr(0), f.Signer());
+  TestDataClient head(f.Addr(0), f.Signer(), f.tls());
   REQUIRE(head.Call(weft::FRAME_WRITE, MakeWrite(600, 0, f.chain, 0, data), data).reply.err() == 0);
 
   for (int pos : {1, 2, 0}) {  // the middle, the tail, then the head
@@ -50,7 +50,7 @@ TEST_CASE("a block corrupted on disk is detected, served correctly and repaired"
     std::string path = ChunkFile(f, pos, 600, 0);
     const off_t off = 3 * 4096 + 100;
     Poke(path, off, "CORRUPTED");
-    TestDataClient c(f.Addr(pos), f.Signer());
+    TestDataClient c(f.Addr(pos), f.Signer(), f.tls());
     auto got = c.Call(weft::FRAME_READ, MakeRead(600, 0, f.chain, 0, 64 * 1024));
     REQUIRE(got.reply.err() == 0);
     CHECK(got.payload == data);
@@ -70,10 +70,10 @@ TEST_CASE("a block corrupted on disk is detected, served correctly and repaired"
 TEST_CASE("a block bad on every replica is reported as EIO, never served", "[chunk][integration][crc]") {
   ChainFixture f;
   std::string data = RandomBytes(16 * 1024, 12);
-  TestDataClient head(f.Addr(0), f.Signer());
+  TestDataClient head(f.Addr(0), f.Signer(), f.tls());
   REQUIRE(head.Call(weft::FRAME_WRITE, MakeWrite(601, 0, f.chain, 0, data), data).reply.err() == 0);
   for (int pos = 0; pos < 3; ++pos) Poke(ChunkFile(f, pos, 601, 0), 2 * 4096, "XX");
-  TestDataClient tail(f.Addr(2), f.Signer());
+  TestDataClient tail(f.Addr(2), f.Signer(), f.tls());
   auto got = tail.Call(weft::FRAME_READ, MakeRead(601, 0, f.chain, 0, 16 * 1024));
   CHECK(got.reply.err() == EIO);
   CHECK(got.payload.empty());
@@ -86,14 +86,14 @@ TEST_CASE("a block bad on every replica is reported as EIO, never served", "[chu
 TEST_CASE("an unaligned write over a corrupted block repairs the block first", "[chunk][integration][crc]") {
   ChainFixture f;
   std::string data = RandomBytes(32 * 1024, 13);
-  TestDataClient head(f.Addr(0), f.Signer());
+  TestDataClient head(f.Addr(0), f.Signer(), f.tls());
   REQUIRE(head.Call(weft::FRAME_WRITE, MakeWrite(602, 0, f.chain, 0, data), data).reply.err() == 0);
   Poke(ChunkFile(f, 0, 602, 0), 4096 + 5, "BAD");  // block 1 on the head
   REQUIRE(head.Call(weft::FRAME_WRITE, MakeWrite(602, 0, f.chain, 4096 + 1000, "new"), "new").reply.err() == 0);
   std::string want = data;
   want.replace(4096 + 1000, 3, "new");
   for (int pos = 0; pos < 3; ++pos) {
-    TestDataClient c(f.Addr(pos), f.Signer());
+    TestDataClient c(f.Addr(pos), f.Signer(), f.tls());
     auto got = c.Call(weft::FRAME_READ, MakeRead(602, 0, f.chain, 0, 32 * 1024));
     REQUIRE(got.reply.err() == 0);
     CHECK(got.payload == want);

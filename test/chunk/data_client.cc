@@ -12,6 +12,11 @@
 #include <thread>
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <csignal>
 
 #include "common/clock.h"
 #include "common/crc32c.h"
@@ -22,7 +27,8 @@
 
 namespace weft::test {
 
-TestDataClient::TestDataClient(const std::string& address, const CapabilitySigner* signer) : signer_(signer) {
+TestDataClient::TestDataClient(const std::string& address, const CapabilitySigner* signer, const Tls* tls)
+    : signer_(signer) {
   auto hp = ParseHostPort(address);
   if (!hp.ok()) throw std::runtime_error(hp.status().ToString());
   sockaddr_in sa{};
@@ -37,16 +43,32 @@ TestDataClient::TestDataClient(const std::string& address, const CapabilitySigne
   }
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (tls == nullptr) return;
+  signal(SIGPIPE, SIG_IGN);  // SSL_write has no MSG_NOSIGNAL
+  ssl_ = SSL_new(tls->client_context().native_handle());
+  SSL_set_fd(ssl_, fd_);
+  if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), hp->host.c_str()) != 1) {
+    SSL_set1_host(ssl_, hp->host.c_str());
+  }
+  if (SSL_connect(ssl_) != 1) {
+    char err[256];
+    ERR_error_string_n(ERR_get_error(), err, sizeof err);
+    SSL_free(ssl_);
+    close(fd_);
+    throw std::runtime_error("TLS handshake with " + address + ": " + err);
+  }
 }
 
 TestDataClient::~TestDataClient() {
+  if (ssl_) SSL_free(ssl_);
   if (fd_ >= 0) close(fd_);
 }
 
 void TestDataClient::SendRaw(std::string_view bytes) {
   size_t off = 0;
   while (off < bytes.size()) {
-    ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    ssize_t n = ssl_ ? SSL_write(ssl_, bytes.data() + off, static_cast<int>(bytes.size() - off))
+                     : ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
     if (n <= 0) throw std::runtime_error(std::string("send: ") + strerror(errno));
     off += static_cast<size_t>(n);
   }
@@ -76,6 +98,15 @@ std::string TestCapability(const CapabilitySigner& signer, uint64_t ino, uint8_t
   return signer.Mint({.ino = ino, .access = access, .expiry_ms = NowUnixMs() + ttl_ms});
 }
 
+ssize_t TestDataClient::ReadSome(char* p, size_t n, int timeout_ms) {
+  if (!ssl_ || SSL_pending(ssl_) == 0) {
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, timeout_ms) <= 0) return -1;
+  }
+  ssize_t r = ssl_ ? SSL_read(ssl_, p, static_cast<int>(n)) : ::recv(fd_, p, n, 0);
+  return r > 0 ? r : 0;
+}
+
 bool TestDataClient::ReadExact(char* p, size_t n, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   size_t got = 0;
@@ -83,10 +114,9 @@ bool TestDataClient::ReadExact(char* p, size_t n, int timeout_ms) {
     int left = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
     if (left <= 0) return false;
-    pollfd pfd{fd_, POLLIN, 0};
-    if (poll(&pfd, 1, left) <= 0) continue;
-    ssize_t r = ::recv(fd_, p + got, n - got, 0);
-    if (r <= 0) return false;
+    ssize_t r = ReadSome(p + got, n - got, left);
+    if (r < 0) continue;
+    if (r == 0) return false;
     got += static_cast<size_t>(r);
   }
   return true;
@@ -115,10 +145,8 @@ bool TestDataClient::WaitClosed(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   char buf[4096];
   while (std::chrono::steady_clock::now() < deadline) {
-    pollfd pfd{fd_, POLLIN, 0};
-    if (poll(&pfd, 1, 100) <= 0) continue;
-    ssize_t r = ::recv(fd_, buf, sizeof buf, 0);
-    if (r <= 0) return true;
+    ssize_t r = ReadSome(buf, sizeof buf, 100);
+    if (r == 0) return true;
   }
   return false;
 }
@@ -161,8 +189,8 @@ bool ReplyCrcsMatch(const TestReply& r) {
                        {r.reply.crcs().data(), static_cast<size_t>(r.reply.crcs_size())}) < 0;
 }
 
-ChainTable FetchTable(const std::string& meta_address) {
-  auto stub = Cluster::NewStub(MakeChannel(meta_address, 200));
+ChainTable FetchTable(const std::string& meta_address, const Tls* tls) {
+  auto stub = Cluster::NewStub(MakeChannel(meta_address, tls, 200));
   grpc::ClientContext ctx;
   PrepareContext(&ctx, std::chrono::seconds(5));
   ChainTableRequest req;
@@ -172,10 +200,10 @@ ChainTable FetchTable(const std::string& meta_address) {
   return t;
 }
 
-ChainInfo WaitChain(const std::string& meta_address, int servers, int timeout_ms) {
+ChainInfo WaitChain(const std::string& meta_address, const Tls* tls, int servers, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
-    ChainTable t = FetchTable(meta_address);
+    ChainTable t = FetchTable(meta_address, tls);
     for (const auto& c : t.chains()) {
       if (c.servers_size() == servers && static_cast<int>(c.replication()) == servers) return c;
     }
@@ -184,8 +212,8 @@ ChainInfo WaitChain(const std::string& meta_address, int servers, int timeout_ms
   throw std::runtime_error("no chain of " + std::to_string(servers) + " servers in time");
 }
 
-ChainInfo GetChain(const std::string& meta_address, uint32_t id) {
-  ChainTable t = FetchTable(meta_address);
+ChainInfo GetChain(const std::string& meta_address, const Tls* tls, uint32_t id) {
+  ChainTable t = FetchTable(meta_address, tls);
   for (const auto& c : t.chains()) {
     if (c.id() == id) return c;
   }

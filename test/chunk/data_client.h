@@ -1,5 +1,6 @@
-// A blocking data-protocol client for the chunk server tests (the test's own oracle: plain sockets and
-// the common frame codec, no weft-chunk code), and helpers to find chains through weft-meta.
+// A blocking data-protocol client for the chunk server tests (the test's own oracle: plain sockets, or
+// OpenSSL's blocking TLS over one, and the common frame codec; no weft-chunk code), and helpers to find
+// chains through weft-meta.
 //
 // Thread-safety: one TestDataClient per thread, except that one thread may Send while another Receives.
 #pragma once
@@ -11,8 +12,10 @@
 #include <vector>
 
 #include <google/protobuf/message_lite.h>
+#include <openssl/types.h>
 
 #include "common/capability.h"
+#include "common/tls.h"
 #include "weft/common.pb.h"
 #include "weft/data.pb.h"
 
@@ -28,8 +31,10 @@ class TestDataClient {
  public:
   // Connects to host:port; throws std::runtime_error when it cannot. With a signer (the cluster key's,
   // standing in for weft-meta), every WRITE/READ/TRUNCATE/REMOVE sent without a capability gets a
-  // read+write one for its inode; without, requests go exactly as built.
-  explicit TestDataClient(const std::string& address, const CapabilitySigner* signer = nullptr);
+  // read+write one for its inode; without, requests go exactly as built. With tls, the connection is TLS
+  // and the server's certificate must verify against tls's CA and name the address's host.
+  explicit TestDataClient(const std::string& address, const CapabilitySigner* signer = nullptr,
+                          const Tls* tls = nullptr);
   ~TestDataClient();
   TestDataClient(const TestDataClient&) = delete;
   TestDataClient& operator=(const TestDataClient&) = delete;
@@ -46,9 +51,12 @@ class TestDataClient {
 
  private:
   bool ReadExact(char* p, size_t n, int timeout_ms);
+  // One read of up to n bytes once readable within timeout_ms: > 0 bytes, 0 closed, -1 nothing in time.
+  ssize_t ReadSome(char* p, size_t n, int timeout_ms);
   std::string Header(uint8_t type, const google::protobuf::MessageLite& msg) const;
   const CapabilitySigner* const signer_;
   int fd_ = -1;
+  ssl_st* ssl_ = nullptr;  // TLS session over fd_, or null
   uint64_t next_id_ = 1;
 };
 
@@ -63,11 +71,11 @@ std::string TestCapability(const CapabilitySigner& signer, uint64_t ino, uint8_t
 bool ReplyCrcsMatch(const TestReply& r);
 
 // weft-meta's chain table (Cluster.GetChainTable).
-ChainTable FetchTable(const std::string& meta_address);
+ChainTable FetchTable(const std::string& meta_address, const Tls* tls);
 // Waits until the table has a chain with `servers` members (target replication `servers`); throws on timeout.
-ChainInfo WaitChain(const std::string& meta_address, int servers, int timeout_ms = 30000);
+ChainInfo WaitChain(const std::string& meta_address, const Tls* tls, int servers, int timeout_ms = 30000);
 // The chain with this id in the current table (throws when absent).
-ChainInfo GetChain(const std::string& meta_address, uint32_t id);
+ChainInfo GetChain(const std::string& meta_address, const Tls* tls, uint32_t id);
 std::string ServerAddress(const ChainTable& table, uint64_t id);
 
 }  // namespace weft::test

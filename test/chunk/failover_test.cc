@@ -36,7 +36,7 @@ int WriteUntilAcked(ChainFixture& f, std::mutex& mu, uint64_t ino, uint32_t inde
       signer = f.Signer();
     }
     try {
-      TestDataClient c(head, signer);
+      TestDataClient c(head, signer, f.tls());
       auto r = c.Call(weft::FRAME_WRITE, MakeWrite(ino, index, chain, offset, data), data);
       if (r.reply.err() == 0) return attempt;
       if (r.reply.err() != ESTALE && r.reply.err() != EAGAIN) {

@@ -47,7 +47,7 @@ TEST_CASE("1,000 pipelined writes of mixed sizes and offsets read back identical
     m.replace(w.offset, w.data.size(), w.data);
   }
 
-  TestDataClient head(f.Addr(0), f.Signer());
+  TestDataClient head(f.Addr(0), f.Signer(), f.tls());
   std::thread sender([&] {
     for (const W& w : writes) head.Send(weft::FRAME_WRITE, MakeWrite(500, w.index, f.chain, w.offset, w.data), w.data);
   });

@@ -18,7 +18,7 @@ using weft::chunk::test::RandomBytes;
 
 TEST_CASE("a write through the head reads back identically from every replica", "[chunk][integration][chain]") {
   ChainFixture f;
-  TestDataClient head(f.Addr(0), f.Signer());
+  TestDataClient head(f.Addr(0), f.Signer(), f.tls());
   std::string a = RandomBytes(1 << 20, 1);        // a whole 1 MiB chunk
   std::string b = RandomBytes(10000, 2);          // unaligned, inside chunk 1
   auto r1 = head.Call(weft::FRAME_WRITE, MakeWrite(100, 0, f.chain, 0, a), a);
@@ -34,7 +34,7 @@ TEST_CASE("a write through the head reads back identically from every replica", 
 
   for (int pos = 0; pos < 3; ++pos) {
     INFO("replica at position " << pos);
-    TestDataClient c(f.Addr(pos), f.Signer());
+    TestDataClient c(f.Addr(pos), f.Signer(), f.tls());
     auto got = c.Call(weft::FRAME_READ, MakeRead(100, 0, f.chain, 0, 1 << 20));
     REQUIRE(got.reply.err() == 0);
     CHECK(got.payload == a);
@@ -54,7 +54,7 @@ TEST_CASE("a write through the head reads back identically from every replica", 
 
 TEST_CASE("truncate and remove travel the chain", "[chunk][integration][chain]") {
   ChainFixture f;
-  TestDataClient head(f.Addr(0), f.Signer());
+  TestDataClient head(f.Addr(0), f.Signer(), f.tls());
   std::string a = RandomBytes(50000, 3);
   for (uint32_t i = 0; i < 3; ++i) REQUIRE(head.Call(weft::FRAME_WRITE, MakeWrite(200, i, f.chain, 0, a), a).reply.err() == 0);
   weft::TruncateRequest t;
@@ -70,7 +70,7 @@ TEST_CASE("truncate and remove travel the chain", "[chunk][integration][chain]")
   CHECK(tr.reply.chunk_length() == 1000);
   for (int pos = 0; pos < 3; ++pos) {
     INFO("replica at position " << pos);
-    TestDataClient c(f.Addr(pos), f.Signer());
+    TestDataClient c(f.Addr(pos), f.Signer(), f.tls());
     auto got = c.Call(weft::FRAME_READ, MakeRead(200, 0, f.chain, 0, 5000));
     REQUIRE(got.reply.err() == 0);
     CHECK(got.reply.chunk_length() == 1000);
@@ -87,7 +87,7 @@ TEST_CASE("truncate and remove travel the chain", "[chunk][integration][chain]")
   rm.mutable_chain()->set_chain_version(f.chain.version());
   REQUIRE(head.Call(weft::FRAME_REMOVE, rm).reply.err() == 0);
   for (int pos = 0; pos < 3; ++pos) {
-    TestDataClient c(f.Addr(pos), f.Signer());
+    TestDataClient c(f.Addr(pos), f.Signer(), f.tls());
     auto got = c.Call(weft::FRAME_READ, MakeRead(200, 0, f.chain, 0, 10));
     REQUIRE(got.reply.err() == 0);
     CHECK(got.reply.chunk_version() == 0);
@@ -97,17 +97,17 @@ TEST_CASE("truncate and remove travel the chain", "[chunk][integration][chain]")
 
 TEST_CASE("a stale chain version gets ESTALE and the server's version", "[chunk][integration][chain]") {
   ChainFixture f;
-  TestDataClient head(f.Addr(0), f.Signer());
+  TestDataClient head(f.Addr(0), f.Signer(), f.tls());
   weft::ChainInfo old = f.chain;
   old.set_version(f.chain.version() - 1);
   auto w = head.Call(weft::FRAME_WRITE, MakeWrite(300, 0, old, 0, "abc"), "abc");
   CHECK(w.reply.err() == ESTALE);
   CHECK(w.reply.chain_version() == f.chain.version());
-  TestDataClient tail(f.Addr(2), f.Signer());
+  TestDataClient tail(f.Addr(2), f.Signer(), f.tls());
   auto r = tail.Call(weft::FRAME_READ, MakeRead(300, 0, old, 0, 3));
   CHECK(r.reply.err() == ESTALE);
   // A write sent to a server that is not the head is refused the same way.
-  TestDataClient middle(f.Addr(1), f.Signer());
+  TestDataClient middle(f.Addr(1), f.Signer(), f.tls());
   auto m = middle.Call(weft::FRAME_WRITE, MakeWrite(300, 0, f.chain, 0, "abc"), "abc");
   CHECK(m.reply.err() == ESTALE);
   // A payload that does not match its CRCs is refused before anything is stored.

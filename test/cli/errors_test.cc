@@ -78,7 +78,11 @@ TEST_CASE("Explain says where the unreachable address came from", "[cli][errors]
   CHECK(e.exit_code == 6);
   CHECK(e.message ==
         "weftctl: cannot reach weft-meta at 127.0.0.1:7400 (from --meta): Connection refused (is weft-meta running? "
-        "set its address with --meta HOST:PORT or WEFT_META)");
+        "set its address with --meta HOST:PORT or WEFT_META; a cluster with TLS on needs --tls-ca)");
+  ErrorContext with_tls = Ctx("cluster status");
+  with_tls.tls = true;  // a TLS client: the hint is about the certificate, not about --tls-ca
+  CHECK_THAT(Explain(Err(ENOTCONN, "failed to connect to all addresses"), with_tls).message,
+             Catch::Contains("with TLS on and a certificate from the CA in --tls-ca"));
   Explained t = Explain(Err(ETIMEDOUT, "Deadline Exceeded"), Ctx("cluster status"));
   CHECK(t.exit_code == 6);
   CHECK_THAT(t.message, Catch::Contains("did not answer within 5s"));

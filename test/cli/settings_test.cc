@@ -149,4 +149,25 @@ TEST_CASE("bad output formats and timeouts are usage errors", "[cli][settings]")
 }
 
 }  // namespace
+TEST_CASE("the TLS CA comes from --tls-ca, WEFT_TLS_CA, tls-ca in the config, or a local cluster's tls/ca.pem",
+          "[cli][settings][tls]") {
+  World w;
+  CHECK(w.Resolve().tls_ca.empty());  // plain text by default
+  w.Write("home/.config/weft/weftctl.toml", "tls-ca = \"/conf/ca.pem\"\n");
+  CHECK(w.Resolve().tls_ca == "/conf/ca.pem");
+  w.vars["WEFT_TLS_CA"] = "/env/ca.pem";
+  CHECK(w.Resolve().tls_ca == "/env/ca.pem");
+  SettingsFlags flag;
+  flag.tls_ca = "/flag/ca.pem";
+  CHECK(w.Resolve(flag).tls_ca == "/flag/ca.pem");
+
+  // A local cluster's CA is used only with the local cluster's address.
+  World local;
+  local.Write("cwd/.weft-local/meta.addr", "127.0.0.1:7777\n");
+  local.Write("cwd/.weft-local/tls/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  CHECK(local.Resolve().tls_ca == local.dir + "/cwd/.weft-local/tls/ca.pem");
+  local.vars["WEFT_META"] = "elsewhere:7400";
+  CHECK(local.Resolve().tls_ca.empty());
+}
+
 }  // namespace weft::cli

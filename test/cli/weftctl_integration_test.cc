@@ -31,6 +31,7 @@ struct Env {
   CtlResult Ctl(std::vector<std::string> args, CtlOptions opts = {}) {
     args.insert(args.begin(), {"--meta", cluster.meta_address()});
     opts.env.emplace("WEFT_TOKEN", cluster.admin_token());
+    opts.env.emplace("WEFT_TLS_CA", cluster.tls_ca_file());  // "" (TLS off) counts as unset
     return RunCtl(args, opts);
   }
   // Runs with -o json, requires exit 0 and parses stdout.
@@ -63,6 +64,7 @@ struct Env {
 void WriteFile(TestCluster& c, const std::string& volume, const std::string& name, size_t bytes) {
   ClientOptions o;
   o.meta_address = c.meta_address();
+  o.tls_ca_file = c.tls_ca_file();
   o.token = c.admin_token();
   o.volume = volume;
   auto client = Client::Connect(o);
@@ -241,7 +243,8 @@ CtlResult OnTerminal(Env& e, const std::vector<std::string>& args, const std::st
   std::string cmd = WeftctlPath() + " --meta " + e.cluster.meta_address();
   for (const auto& a : args) cmd += " " + a;
   return RunProgram({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"},
-                    {.env = {{"WEFT_TOKEN", e.cluster.admin_token()}}, .input = input});
+                    {.env = {{"WEFT_TOKEN", e.cluster.admin_token()}, {"WEFT_TLS_CA", e.cluster.tls_ca_file()}},
+                     .input = input});
 }
 
 TEST_CASE("on a terminal weftctl volume delete asks first and --wait draws a progress bar", "[cli][integration]") {
@@ -505,7 +508,7 @@ TEST_CASE("weftctl tenant token issue, list and revoke, and a tenant's token see
   // With acme's token: its own volume and tenant only; admin verbs refused with exit code 4.
   auto as = [&](std::vector<std::string> args, const std::string& t) {
     args.insert(args.begin(), {"--meta", e.cluster.meta_address()});
-    return RunCtl(args, {.env = {{"WEFT_TOKEN", t}}});
+    return RunCtl(args, {.env = {{"WEFT_TOKEN", t}, {"WEFT_TLS_CA", e.cluster.tls_ca_file()}}});
   };
   CtlResult mine = as({"volume", "list", "-o", "json"}, token);
   REQUIRE_EXIT(mine, 0);
@@ -538,7 +541,8 @@ TEST_CASE("weftctl tenant token issue, list and revoke, and a tenant's token see
   CHECK(e.CtlJson({"tenant", "token", "list", "acme"})["tokens"].size() == 1);
 
   // No token, garbage, a wrong secret.
-  CtlResult none = RunCtl({"--meta", e.cluster.meta_address(), "tenant", "list"});
+  CtlResult none =
+      RunCtl({"--meta", e.cluster.meta_address(), "tenant", "list"}, {.env = {{"WEFT_TLS_CA", e.cluster.tls_ca_file()}}});
   REQUIRE_EXIT(none, 4);
   CHECK_THAT(none.err, Catch::Contains("no bearer token"));
   REQUIRE_EXIT(as({"tenant", "list"}, "garbage"), 4);
@@ -560,7 +564,7 @@ TEST_CASE("weftctl against an unreachable cluster fails within seconds with exit
     CHECK(r.out.empty());
     CHECK(r.err == "weftctl: cannot reach weft-meta at " + closed +
                        " (from --meta): Connection refused (is weft-meta running? set its address with --meta "
-                       "HOST:PORT or WEFT_META)\n");
+                       "HOST:PORT or WEFT_META; a cluster with TLS on needs --tls-ca)\n");
   }
   CtlResult env = RunCtl({"cluster", "status"}, {.env = {{"WEFT_META", closed}}});
   REQUIRE_EXIT(env, 6);
@@ -594,12 +598,14 @@ TEST_CASE("weftctl finds the cluster through WEFT_META, a config file and ./.wef
 
   const std::string token = e.cluster.admin_token();
   CtlResult env = RunCtl({"tenant", "list", "-o", "json"},
-                         {.env = {{"WEFT_META", e.cluster.meta_address()}, {"WEFT_TOKEN", token}}});
+                         {.env = {{"WEFT_META", e.cluster.meta_address()}, {"WEFT_TOKEN", token},
+                                  {"WEFT_TLS_CA", e.cluster.tls_ca_file()}}});
   REQUIRE_EXIT(env, 0);
   CHECK(Json::Parse(env.out)["tenants"][0]["name"].str() == "acme");
 
   std::ofstream(dir + "/weftctl.toml") << "meta = \"" << e.cluster.meta_address() << "\"\ntoken = \"" << token
-                                       << "\"\noutput = \"json\"\n";
+                                       << "\"\noutput = \"json\"\n"
+                                       << (e.cluster.tls() ? "tls-ca = \"" + e.cluster.tls_ca_file() + "\"\n" : "");
   CtlResult config = RunCtl({"--config", dir + "/weftctl.toml", "tenant", "list"});
   REQUIRE_EXIT(config, 0);
   CHECK(Json::Parse(config.out)["tenants"].size() == 1);
@@ -613,6 +619,10 @@ TEST_CASE("weftctl finds the cluster through WEFT_META, a config file and ./.wef
   fs::create_directories(dir + "/work/.weft-local");
   std::ofstream(dir + "/work/.weft-local/meta.addr") << e.cluster.meta_address() << "\n";
   std::ofstream(dir + "/work/.weft-local/admin.token") << token << "\n";
+  if (e.cluster.tls()) {  // a local TLS cluster's CA, found beside meta.addr
+    fs::create_directories(dir + "/work/.weft-local/tls");
+    fs::copy_file(e.cluster.tls_ca_file(), dir + "/work/.weft-local/tls/ca.pem");
+  }
   CtlResult local = RunCtl({"tenant", "list"}, {.cwd = dir + "/work"});
   REQUIRE_EXIT(local, 0);
   CHECK_THAT(local.out, Catch::Contains("\nacme "));

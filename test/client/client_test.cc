@@ -25,6 +25,7 @@ std::string Random(size_t n, unsigned seed) {
 std::unique_ptr<Client> Connect(TestCluster& c, const std::string& volume = "v") {
   ClientOptions o;
   o.meta_address = c.meta_address();
+  o.tls_ca_file = c.tls_ca_file();
   o.token = c.admin_token();
   o.volume = volume;
   o.retry_window_ms = 30000;
@@ -73,6 +74,7 @@ TEST_CASE("connecting to a volume that does not exist fails with ENOENT", "[clie
   TestCluster c(ClusterOptions{.chunk_servers = 0});
   ClientOptions o;
   o.meta_address = c.meta_address();
+  o.tls_ca_file = c.tls_ca_file();
   o.token = c.admin_token();
   o.volume = "missing";
   auto cl = Client::Connect(o);

@@ -114,7 +114,7 @@ TEST_CASE("kill -9 during a create/rename/unlink storm loses no acknowledged ope
     auto d = f.c.Mkdir(f.c.root, "c" + std::to_string(i));
     REQUIRE(d.ok());
     dirs.push_back(d->ino());
-    transports.push_back(NewGrpcTransport(f.cluster().meta_address(), f.cluster().admin_token(), 2000));
+    transports.push_back(NewGrpcTransport(f.cluster().meta_address(), f.cluster().tls(), f.cluster().admin_token(), 2000));
     TestClient c(transports.back().get());
     REQUIRE(c.MountVolume("v").ok());
     sessions.push_back(c.session);

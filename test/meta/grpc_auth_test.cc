@@ -29,8 +29,8 @@ struct TwoTenants {
     REQUIRE_OK(f.c.CreateVolume("vb", "b"));
     tok_a = f.cluster().IssueToken("a", "alice");
     tok_b = f.cluster().IssueToken("b");
-    ta = NewGrpcTransport(f.cluster().meta_address(), tok_a.token);
-    tb = NewGrpcTransport(f.cluster().meta_address(), tok_b.token);
+    ta = NewGrpcTransport(f.cluster().meta_address(), f.cluster().tls(), tok_a.token);
+    tb = NewGrpcTransport(f.cluster().meta_address(), f.cluster().tls(), tok_b.token);
     a = TestClient(ta.get());
     b = TestClient(tb.get());
     REQUIRE_OK(a.MountVolume("va"));
@@ -42,8 +42,8 @@ struct TwoTenants {
   TestClient a{nullptr}, b{nullptr};
 };
 
-grpc::Status RawListTenants(const std::string& address, const std::string& token) {
-  auto stub = Admin::NewStub(MakeChannel(address));
+grpc::Status RawListTenants(const std::string& address, const Tls* tls, const std::string& token) {
+  auto stub = Admin::NewStub(MakeChannel(address, tls));
   grpc::ClientContext ctx;
   PrepareContext(&ctx, std::chrono::seconds(5), token);
   ListTenantsResponse r;
@@ -152,7 +152,7 @@ TEST_CASE("a tenant token sees only its own tenant and volumes and makes no admi
   rq.set_id(t.tok_b.id);
   RevokeTokenResponse rr;
   CHECK(ta.RevokeToken(rq, &rr).err() == EACCES);
-  CHECK(grpc::StatusCode::PERMISSION_DENIED == RawListTenants(t.f.cluster().meta_address(), t.tok_a.token).error_code());
+  CHECK(grpc::StatusCode::PERMISSION_DENIED == RawListTenants(t.f.cluster().meta_address(), t.f.cluster().tls(), t.tok_a.token).error_code());
 }
 
 TEST_CASE("a revoked token is refused at once, and missing, garbage and wrong tokens never get in",
@@ -175,16 +175,16 @@ TEST_CASE("a revoked token is refused at once, and missing, garbage and wrong to
   for (const std::string& bad : {std::string(), std::string("garbage"), std::string("wt_0_short"), wrong,
                                  t.tok_a.token}) {
     INFO("token '" << bad << "'");
-    grpc::Status s = RawListTenants(addr, bad);
+    grpc::Status s = RawListTenants(addr, t.f.cluster().tls(), bad);
     CHECK(s.error_code() == grpc::StatusCode::UNAUTHENTICATED);
     CHECK(FromGrpc(s).err() == EACCES);
     CHECK_THAT(s.error_message(), Catch::StartsWith("unauthenticated: "));
-    auto tr = NewGrpcTransport(addr, bad);
+    auto tr = NewGrpcTransport(addr, t.f.cluster().tls(), bad);
     TestClient c(tr.get());
     CHECK(Errno(c.MountVolume("va")) == EACCES);
   }
   // Health needs no token; the chain table takes none or a valid one.
-  auto meta = Meta::NewStub(MakeChannel(addr));
+  auto meta = Meta::NewStub(MakeChannel(addr, t.f.cluster().tls()));
   grpc::ClientContext h;
   PrepareContext(&h, std::chrono::seconds(5));
   HealthResponse hr;
@@ -212,7 +212,7 @@ TEST_CASE("tokens and the admin token file survive a restart, and a deleted tena
   // A deleted tenant's tokens go with it: a tenant created again under the name does not inherit them.
   REQUIRE_OK(t.f.c.CreateTenant("c"));
   weft::test::IssuedToken tok_c = t.f.cluster().IssueToken("c");
-  auto tc = NewGrpcTransport(t.f.cluster().meta_address(), tok_c.token);
+  auto tc = NewGrpcTransport(t.f.cluster().meta_address(), t.f.cluster().tls(), tok_c.token);
   TestClient c(tc.get());
   CHECK_OK(c.GetTenant("c"));
   TenantRequest dt;

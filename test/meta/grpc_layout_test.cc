@@ -57,7 +57,7 @@ TEST_CASE("over gRPC: new files get a stripe of chains of their volume's replica
 
   ServerRequest sr;
   sr.set_id(status.table().servers(0).id());
-  auto stub = Admin::NewStub(MakeChannel(f.cluster().meta_address()));
+  auto stub = Admin::NewStub(MakeChannel(f.cluster().meta_address(), f.cluster().tls()));
   grpc::ClientContext ctx;
   PrepareContext(&ctx, std::chrono::seconds(5), f.cluster().admin_token());
   ServerResponse resp;

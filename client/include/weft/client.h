@@ -27,6 +27,7 @@ namespace weft {
 struct ClientOptions {
   std::string meta_address;           // weft-meta host:port (required)
   std::string token;                  // bearer token; "" = none
+  std::string tls_ca_file;            // PEM CA of the cluster's servers: TLS on both planes; "" = plain TCP
   std::string volume;                 // the volume to mount (required)
   std::string client_name;            // shown in listings; default: host name
   bool read_only = false;             // mount read-only; default false

@@ -40,8 +40,8 @@ class ClusterService final : public Cluster::CallbackService {
 
 class ClusterManagerImpl final : public ClusterManager {
  public:
-  ClusterManagerImpl(KvStore* kv, const ClusterOptions& o, const ClusterKey* key)
-      : kv_(kv), opts_(o), key_(key), service_(this) {}
+  ClusterManagerImpl(KvStore* kv, const ClusterOptions& o, const ClusterKey* key, const Tls* tls)
+      : kv_(kv), opts_(o), key_(key), tls_(tls), service_(this) {}
   ~ClusterManagerImpl() override { Stop(); }
 
   Status Load() {
@@ -290,13 +290,14 @@ class ClusterManagerImpl final : public ClusterManager {
   std::shared_ptr<grpc::Channel> ChannelFor(uint64_t id, const std::string& addr) {
     std::lock_guard lock(channels_mu_);
     auto& e = channels_[id];
-    if (!e.second || e.first != addr) e = {addr, MakeChannel(addr)};
+    if (!e.second || e.first != addr) e = {addr, MakeChannel(addr, tls_)};
     return e.second;
   }
 
   KvStore* const kv_;
   const ClusterOptions opts_;
   const ClusterKey* const key_;
+  const Tls* const tls_;
   ClusterService service_;
 
   mutable std::mutex mu_;
@@ -348,8 +349,8 @@ grpc::ServerUnaryReactor* ClusterService::GetChainTable(grpc::CallbackServerCont
 }  // namespace
 
 StatusOr<std::unique_ptr<ClusterManager>> ClusterManager::Open(KvStore* kv, const ClusterOptions& options,
-                                                               const ClusterKey* key) {
-  auto m = std::make_unique<ClusterManagerImpl>(kv, options, key);
+                                                               const ClusterKey* key, const Tls* tls) {
+  auto m = std::make_unique<ClusterManagerImpl>(kv, options, key, tls);
   RETURN_IF_ERROR(m->Load());
   return std::unique_ptr<ClusterManager>(std::move(m));
 }

@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/cluster_key.h"
+#include "common/tls.h"
 #include "common/status.h"
 #include "server/meta/kv.h"
 #include "weft/admin.pb.h"
@@ -33,8 +34,9 @@ class ClusterManager {
   // Loads persisted membership from kv (not owned; must outlive the manager) and starts the failure
   // detector thread. key (not owned; must outlive the manager) authenticates the server-internal calls:
   // Register and Heartbeat must carry its control credential, and RemoveChunks calls carry it.
+  // tls (null = plain text; else not owned, must outlive the manager) secures the calls to chunk servers.
   static StatusOr<std::unique_ptr<ClusterManager>> Open(KvStore* kv, const ClusterOptions& options,
-                                                        const ClusterKey* key);
+                                                        const ClusterKey* key, const Tls* tls);
   virtual ~ClusterManager() = default;
 
   // The weft.Cluster gRPC service (Register, Heartbeat, GetChainTable) to register on the server.

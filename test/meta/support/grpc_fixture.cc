@@ -14,7 +14,7 @@ GrpcFixture::GrpcFixture(std::vector<std::string> meta_args, int chunk_servers) 
   o.chunk_servers = chunk_servers;
   o.meta_args = std::move(meta_args);
   cluster_ = std::make_unique<weft::test::TestCluster>(o);
-  transport_ = NewGrpcTransport(cluster_->meta_address(), cluster_->admin_token());
+  transport_ = NewGrpcTransport(cluster_->meta_address(), cluster_->tls(), cluster_->admin_token());
   c = TestClient(transport_.get());
   REQUIRE(c.CreateTenant("t").ok());
   REQUIRE(c.CreateVolume("v", "t").ok());
@@ -33,7 +33,7 @@ int GrpcFixture::StopCheckRestart(std::string* output, int sig) {
 }
 
 ClusterStatusResponse GrpcFixture::Status() {
-  auto stub = Admin::NewStub(MakeChannel(cluster_->meta_address()));
+  auto stub = Admin::NewStub(MakeChannel(cluster_->meta_address(), cluster_->tls()));
   grpc::ClientContext ctx;
   PrepareContext(&ctx, std::chrono::seconds(10), cluster_->admin_token());
   ClusterStatusResponse r;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/tls.h"
 #include "weft/admin.grpc.pb.h"
 #include "weft/meta.grpc.pb.h"
 
@@ -71,9 +72,9 @@ class Transport {
 
 // In process, over a MetaCore (not owned).
 std::unique_ptr<Transport> NewCoreTransport(MetaCore* core);
-// Over gRPC to address (a new channel), every call with the bearer token (admin or tenant; "" = none)
-// and a deadline of timeout_ms.
-std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, const std::string& token,
+// Over gRPC to address (a new channel; TLS with tls, null = plain text), every call with the bearer token
+// (admin or tenant; "" = none) and a deadline of timeout_ms.
+std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, const Tls* tls, const std::string& token,
                                             int timeout_ms = 10000);
 
 }  // namespace weft::meta::test

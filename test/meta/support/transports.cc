@@ -31,8 +31,8 @@ class CoreTransport final : public Transport {
 
 class GrpcTransport final : public Transport {
  public:
-  GrpcTransport(const std::string& address, std::string token, int timeout_ms)
-      : channel_(MakeChannel(address, 200)),
+  GrpcTransport(const std::string& address, const Tls* tls, std::string token, int timeout_ms)
+      : channel_(MakeChannel(address, tls, 200)),
         token_(std::move(token)),
         meta_(Meta::NewStub(channel_)),
         admin_(Admin::NewStub(channel_)),
@@ -59,8 +59,9 @@ class GrpcTransport final : public Transport {
 }  // namespace
 
 std::unique_ptr<Transport> NewCoreTransport(MetaCore* core) { return std::make_unique<CoreTransport>(core); }
-std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, const std::string& token, int timeout_ms) {
-  return std::make_unique<GrpcTransport>(address, token, timeout_ms);
+std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, const Tls* tls, const std::string& token,
+                                            int timeout_ms) {
+  return std::make_unique<GrpcTransport>(address, tls, token, timeout_ms);
 }
 
 }  // namespace weft::meta::test
