@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -22,6 +23,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/buffered_read_stream.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -43,7 +45,12 @@ inline bool IsEndOfStream(const boost::system::error_code& ec) {
 class DataStream {
  public:
   using Socket = boost::asio::ip::tcp::socket;
-  using TlsStream = boost::asio::ssl::stream<Socket>;
+  // TLS reads through a 256 KiB read-ahead buffer: OpenSSL's engine asks for one record (up to 17 KiB)
+  // at a time, and without the buffer each would be a recv(2).
+  struct ReadAhead : boost::asio::buffered_read_stream<Socket&> {
+    explicit ReadAhead(Socket& s) : boost::asio::buffered_read_stream<Socket&>(s, kReadAhead) {}
+  };
+  using TlsStream = boost::asio::ssl::stream<ReadAhead>;
   using Result = std::tuple<boost::system::error_code, size_t>;
   enum class Role { kClient, kServer };
 
@@ -53,9 +60,9 @@ class DataStream {
 
   Socket& socket() {
     if (auto* s = std::get_if<Socket>(&stream_)) return *s;
-    return std::get<TlsStream>(stream_).next_layer();
+    return std::get<std::unique_ptr<TlsParts>>(stream_)->socket;
   }
-  bool tls() const { return std::holds_alternative<TlsStream>(stream_); }
+  bool tls() const { return !std::holds_alternative<Socket>(stream_); }
   auto get_executor() { return socket().get_executor(); }
 
   // TLS only (Ok at once on plain TCP): the handshake. A client checks the server's certificate names
@@ -63,8 +70,8 @@ class DataStream {
   // certificate does not verify.
   boost::asio::awaitable<Status> Handshake(const std::string& host) {
     namespace asio = boost::asio;
-    auto* t = std::get_if<TlsStream>(&stream_);
-    if (t == nullptr) co_return Status::Ok();
+    if (!tls()) co_return Status::Ok();
+    TlsStream* t = &TlsLayer();
     if (role_ == Role::kClient) {
       boost::system::error_code ec;
       t->set_verify_callback(asio::ssl::host_name_verification(host), ec);
@@ -83,7 +90,7 @@ class DataStream {
     if (auto* s = std::get_if<Socket>(&stream_)) {
       co_return co_await asio::async_read(*s, bufs, asio::as_tuple(asio::use_awaitable));
     }
-    co_return co_await asio::async_read(std::get<TlsStream>(stream_), bufs, asio::as_tuple(asio::use_awaitable));
+    co_return co_await asio::async_read(TlsLayer(), bufs, asio::as_tuple(asio::use_awaitable));
   }
 
   // Writes every byte of bufs (a buffer sequence) or fails.
@@ -93,7 +100,7 @@ class DataStream {
     if (auto* s = std::get_if<Socket>(&stream_)) {
       co_return co_await asio::async_write(*s, bufs, asio::as_tuple(asio::use_awaitable));
     }
-    auto& t = std::get<TlsStream>(stream_);
+    TlsStream& t = TlsLayer();
     size_t total = 0;
     std::string stage;
     for (auto it = asio::buffer_sequence_begin(bufs); it != asio::buffer_sequence_end(bufs); ++it) {
@@ -131,12 +138,22 @@ class DataStream {
 
  private:
   static constexpr size_t kDirectWrite = 16384;  // a TLS record's payload
+  static constexpr size_t kReadAhead = 256 * 1024;
 
-  static std::variant<Socket, TlsStream> Make(Socket socket, const Tls* tls, Role role) {
-    if (tls == nullptr) return std::variant<Socket, TlsStream>(std::in_place_type<Socket>, std::move(socket));
+  // The socket and the TLS stream over it (which refers to it): kept together, never moved.
+  struct TlsParts {
+    TlsParts(Socket s, boost::asio::ssl::context& ctx) : socket(std::move(s)), stream(socket, ctx) {}
+    Socket socket;
+    TlsStream stream;
+  };
+  using Variant = std::variant<Socket, std::unique_ptr<TlsParts>>;
+
+  static Variant Make(Socket socket, const Tls* tls, Role role) {
+    if (tls == nullptr) return Variant(std::in_place_type<Socket>, std::move(socket));
     auto& ctx = role == Role::kServer ? tls->server_context() : tls->client_context();
-    return std::variant<Socket, TlsStream>(std::in_place_type<TlsStream>, std::move(socket), ctx);
+    return Variant(std::make_unique<TlsParts>(std::move(socket), ctx));
   }
+  TlsStream& TlsLayer() { return std::get<std::unique_ptr<TlsParts>>(stream_)->stream; }
   static bool IsIpAddress(const std::string& host) {
     boost::system::error_code ec;
     boost::asio::ip::make_address(host, ec);
@@ -150,7 +167,7 @@ class DataStream {
   }
 
   Role role_;
-  std::variant<Socket, TlsStream> stream_;
+  Variant stream_;
 };
 
 }  // namespace weft
