@@ -11,8 +11,7 @@ namespace weft::client {
 
 MetaClient::MetaClient(const std::string& address, const Tls* tls, std::string token, uint32_t timeout_ms,
                        uint32_t retry_window_ms)
-    : channel_(MakeChannel(address, tls, 1000)),
-      stub_(Meta::NewStub(channel_)),
+    : stub_(address, tls, 1000),
       token_(std::move(token)),
       timeout_ms_(timeout_ms),
       retry_window_ms_(retry_window_ms) {
@@ -41,6 +40,7 @@ Status MetaClient::WithRetries(const std::function<grpc::Status(grpc::ClientCont
     grpc::ClientContext ctx;
     PrepareContext(&ctx, std::chrono::milliseconds(timeout_ms_), token_);
     grpc::Status gs = fn(&ctx);
+    stub_.Report(gs);
     if (gs.ok()) return Status::Ok();
     bool retry = gs.error_code() == grpc::StatusCode::UNAVAILABLE;
     // A deadline on a call that may have been applied is retried too: the request id makes it safe.

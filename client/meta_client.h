@@ -16,6 +16,7 @@
 
 #include "common/grpc_status.h"
 #include "common/grpc_util.h"
+#include "common/reconnecting_stub.h"
 #include "common/status.h"
 #include "weft/meta.grpc.pb.h"
 
@@ -27,7 +28,8 @@ class MetaClient {
   MetaClient(const std::string& address, const Tls* tls, std::string token, uint32_t timeout_ms,
              uint32_t retry_window_ms);
 
-  Meta::Stub* stub() { return stub_.get(); }
+  // The current stub (replaced when the channel is stuck: common/reconnecting_stub.h).
+  std::shared_ptr<Meta::Stub> stub() { return stub_.Get(); }
   void set_session(uint64_t id) { session_id_ = id; }
   uint64_t session() const { return session_id_; }
 
@@ -36,15 +38,17 @@ class MetaClient {
   Status Call(grpc::Status (Meta::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req, Resp* resp,
               bool mutating = false) {
     Prepare(&req, mutating);
-    return WithRetries([&](grpc::ClientContext* ctx) { return (stub_.get()->*method)(ctx, req, resp); });
+    return WithRetries([&](grpc::ClientContext* ctx) {
+      auto stub = stub_.Get();
+      return (stub.get()->*method)(ctx, req, resp);
+    });
   }
 
  private:
   void Prepare(google::protobuf::Message* req, bool mutating);
   Status WithRetries(const std::function<grpc::Status(grpc::ClientContext*)>& fn);
 
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<Meta::Stub> stub_;
+  ReconnectingStub<Meta> stub_;
   const std::string token_;
   const uint32_t timeout_ms_;
   const uint32_t retry_window_ms_;

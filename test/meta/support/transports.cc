@@ -2,6 +2,7 @@
 
 #include "common/grpc_status.h"
 #include "common/grpc_util.h"
+#include "common/reconnecting_stub.h"
 #include "server/meta/core.h"
 #include "server/meta/ops/ops.h"
 #include "test/meta/support/transport.h"
@@ -32,27 +33,25 @@ class CoreTransport final : public Transport {
 class GrpcTransport final : public Transport {
  public:
   GrpcTransport(const std::string& address, const Tls* tls, std::string token, int timeout_ms)
-      : channel_(MakeChannel(address, tls, 200)),
-        token_(std::move(token)),
-        meta_(Meta::NewStub(channel_)),
-        admin_(Admin::NewStub(channel_)),
-        timeout_(timeout_ms) {}
+      : token_(std::move(token)), meta_(address, tls, 200), admin_(address, tls, 200), timeout_(timeout_ms) {}
 #define WEFT_GRPC_CALL(kind, service, Name, Req, Resp)  \
   Status Name(const Req& req, Resp* resp) override {   \
     grpc::ClientContext ctx;                           \
     PrepareContext(&ctx, timeout_, token_);            \
-    return FromGrpc(Stub##service()->Name(&ctx, req, resp)); \
+    auto& holder = Holder##service();                  \
+    grpc::Status gs = holder.Get()->Name(&ctx, req, resp); \
+    holder.Report(gs);                                 \
+    return FromGrpc(gs);                               \
   }
   WEFT_META_TEST_CALLS(WEFT_GRPC_CALL)
 #undef WEFT_GRPC_CALL
 
  private:
-  Meta::Stub* StubMeta() { return meta_.get(); }
-  Admin::Stub* StubAdmin() { return admin_.get(); }
-  std::shared_ptr<grpc::Channel> channel_;
+  ReconnectingStub<Meta>& HolderMeta() { return meta_; }
+  ReconnectingStub<Admin>& HolderAdmin() { return admin_; }
   const std::string token_;
-  std::unique_ptr<Meta::Stub> meta_;
-  std::unique_ptr<Admin::Stub> admin_;
+  ReconnectingStub<Meta> meta_;
+  ReconnectingStub<Admin> admin_;
   const std::chrono::milliseconds timeout_;
 };
 
