@@ -33,7 +33,8 @@ ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
       runtime_(o.io_threads, 2, tls_.get()),
       io_(&runtime_, &chains_, ChunkIoOptions{o.data_timeout_ms, o.retry_window_ms}),
       pool_(o.write_buffer_bytes, 16),
-      cache_(o.attr_cache_ms) {}
+      cache_(o.attr_cache_ms),
+      hints_(o.dir_hint_ms) {}
 
 ClientImpl::~ClientImpl() {
   {
@@ -116,10 +117,12 @@ StatusOr<Attr> ClientImpl::Lookup(const Caller& c, uint64_t parent, std::string_
   AttrResponse resp;
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Lookup, req, &resp));
   cache_.PutEntry(parent, n, resp.attr());
+  hints_.Drop(resp.attr().ino());
   return Overlay(resp.attr());
 }
 
 StatusOr<Attr> ClientImpl::GetAttr(const Caller& c, uint64_t ino) {
+  if (auto a = hints_.Take(ino)) return *a;  // directories only: no local size to overlay
   if (auto a = cache_.GetAttr(ino)) return Overlay(*a);
   GetAttrRequest req;
   *req.mutable_caller() = c;
@@ -143,6 +146,7 @@ StatusOr<Attr> ClientImpl::Mknod(const Caller& c, uint64_t parent, std::string_v
   CreateResponse resp;
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Create, req, &resp, true));
   cache_.DropAttr(parent);
+  hints_.Put(resp.parent());
   return resp.attr();
 }
 
@@ -160,6 +164,7 @@ StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std:
   CreateResponse resp;
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Create, req, &resp, true));
   cache_.DropAttr(parent);
+  hints_.Put(resp.parent());
   CreateResult out;
   out.attr = resp.attr();
   if (open) {
@@ -188,6 +193,7 @@ StatusOr<Attr> ClientImpl::Mkdir(const Caller& c, uint64_t parent, std::string_v
   AttrResponse resp;
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Mkdir, req, &resp, true));
   cache_.DropAttr(parent);
+  hints_.Put(resp.parent());
   return resp.attr();
 }
 
@@ -200,6 +206,7 @@ StatusOr<Attr> ClientImpl::Unlink(const Caller& c, uint64_t parent, std::string_
   cache_.DropEntry(parent, req.name());
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Unlink, req, &resp, true));
   cache_.DropAttr(resp.attr().ino());
+  hints_.Put(resp.parent());
   return resp.attr();
 }
 
@@ -210,7 +217,10 @@ Status ClientImpl::Rmdir(const Caller& c, uint64_t parent, std::string_view name
   req.set_name(std::string(name));
   RmdirResponse resp;
   cache_.DropEntry(parent, req.name());
-  return meta_.Call(&Meta::Stub::Rmdir, req, &resp, true);
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rmdir, req, &resp, true));
+  hints_.Drop(resp.removed_ino());
+  hints_.Put(resp.parent());
+  return Status::Ok();
 }
 
 StatusOr<RenameResponse> ClientImpl::Rename(const Caller& c, uint64_t parent, std::string_view name,
@@ -228,6 +238,9 @@ StatusOr<RenameResponse> ClientImpl::Rename(const Caller& c, uint64_t parent, st
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rename, req, &resp, true));
   cache_.DropAttr(resp.moved().ino());
   if (resp.replaced().ino()) cache_.DropAttr(resp.replaced().ino());
+  hints_.Drop(resp.moved().ino());  // a directory moved elsewhere has a new ctime (and maybe nlink)
+  hints_.Put(resp.parent());
+  hints_.Put(resp.new_parent());
   return resp;
 }
 
@@ -241,6 +254,7 @@ StatusOr<Attr> ClientImpl::Link(const Caller& c, uint64_t ino, uint64_t new_pare
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Link, req, &resp, true));
   cache_.DropAttr(ino);
   cache_.DropAttr(new_parent);
+  hints_.Put(resp.parent());
   return Overlay(resp.attr());
 }
 
@@ -253,6 +267,7 @@ StatusOr<Attr> ClientImpl::Symlink(const Caller& c, uint64_t parent, std::string
   AttrResponse resp;
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Symlink, req, &resp, true));
   cache_.DropAttr(parent);
+  hints_.Put(resp.parent());
   return resp.attr();
 }
 
@@ -305,6 +320,7 @@ Status ClientImpl::SetXattr(const Caller& c, uint64_t ino, std::string_view name
   req.set_flags(static_cast<uint32_t>(flags));
   XattrResponse resp;
   cache_.DropAttr(ino);
+  hints_.Drop(ino);
   return meta_.Call(&Meta::Stub::SetXattr, req, &resp, true);
 }
 
@@ -324,6 +340,7 @@ Status ClientImpl::RemoveXattr(const Caller& c, uint64_t ino, std::string_view n
   req.set_name(std::string(name));
   XattrResponse resp;
   cache_.DropAttr(ino);
+  hints_.Drop(ino);
   return meta_.Call(&Meta::Stub::RemoveXattr, req, &resp, true);
 }
 

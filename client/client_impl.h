@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "client/attr_cache.h"
+#include "client/dir_hints.h"
 #include "client/buffer_pool.h"
 #include "client/chain_map.h"
 #include "client/data/chunk_io.h"
@@ -99,6 +100,7 @@ class ClientImpl final : public Client {
   ChunkIo io_;
   BufferPool pool_;
   AttrCache cache_;
+  DirHints hints_;
 
   uint64_t root_ino_ = 0, volume_id_ = 0;
   uint32_t chunk_size_ = 0;

@@ -491,6 +491,7 @@ StatusOr<Attr> ClientImpl::SetAttr(const Caller& c, SetAttrRequest req, FileHand
   *req.mutable_caller() = c;
   if (fh) req.set_handle(fh->meta_handle);
   cache_.DropAttr(req.ino());
+  hints_.Drop(req.ino());
   if (req.mask() & SETATTR_SIZE) {
     if (read_only_) return Err(EROFS, "volume is mounted read-only");
     auto st = FindInode(req.ino());

@@ -122,6 +122,9 @@ int main(int argc, char** argv) {
     opt.client.token = *t;
   }
   opt.client.attr_cache_ms = 0;  // the kernel caches attributes and entries with its own timeouts
+  // The kernel drops a directory's attributes after each change in it and asks again at once; the
+  // change's reply answers that (client/dir_hints.h), no staler than the kernel's own cache would be.
+  opt.client.dir_hint_ms = static_cast<uint32_t>(opt.fuse.attr_timeout * 1000);
 
   struct stat st {};
   if (stat(opt.mountpoint.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -116,6 +116,50 @@ TEST_CASE("rename: within and across directories, replacing, flags, loops", "[fu
          (after.st_ctim.tv_sec == before.st_ctim.tv_sec && after.st_ctim.tv_nsec > before.st_ctim.tv_nsec)));
 }
 
+TEST_CASE("a directory's attributes are fresh right after each change in it", "[fuse][integration]") {
+  // The kernel asks for a directory's attributes after each change in it; weft-mount answers from the
+  // change's reply (client/dir_hints.h). What it answers must be what the metadata service holds.
+  MountedCluster m;
+  REQUIRE(::mkdir(m.Path("d").c_str(), 0755) == 0);
+  auto later_or_same = [](const struct stat& a, const struct stat& b) {
+    return a.st_mtim.tv_sec > b.st_mtim.tv_sec ||
+           (a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec >= b.st_mtim.tv_nsec);
+  };
+  struct stat prev = Stat(m.Path("d"));
+  CHECK(prev.st_nlink == 2);
+  REQUIRE(::mkdir(m.Path("d/x").c_str(), 0755) == 0);
+  struct stat st = Stat(m.Path("d"));
+  CHECK(st.st_nlink == 3);
+  CHECK(later_or_same(st, prev));
+  prev = st;
+  REQUIRE(WriteFile(m.Path("d/f"), "") == 0);
+  st = Stat(m.Path("d"));
+  CHECK(later_or_same(st, prev));
+  prev = st;
+  REQUIRE(::rename(m.Path("d/x").c_str(), m.Path("y").c_str()) == 0);
+  st = Stat(m.Path("d"));
+  CHECK(st.st_nlink == 2);
+  CHECK(later_or_same(st, prev));
+  REQUIRE(::rename(m.Path("y").c_str(), m.Path("d/y").c_str()) == 0);
+  CHECK(Stat(m.Path("d")).st_nlink == 3);
+  REQUIRE(::rmdir(m.Path("d/y").c_str()) == 0);
+  CHECK(Stat(m.Path("d")).st_nlink == 2);
+  REQUIRE(::unlink(m.Path("d/f").c_str()) == 0);
+  REQUIRE(::chmod(m.Path("d").c_str(), 0700) == 0);
+  CHECK((Stat(m.Path("d")).st_mode & 07777) == 0700);
+  CHECK(List(m.Path("d")).empty());
+  // A removed directory's attributes never come from an earlier change's reply.
+  int fd = ::open(m.Path("d").c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(fd >= 0);
+  REQUIRE(::mkdir(m.Path("d/z").c_str(), 0755) == 0);
+  REQUIRE(::rmdir(m.Path("d/z").c_str()) == 0);
+  REQUIRE(::rmdir(m.Path("d").c_str()) == 0);
+  struct stat gone {};
+  int rc = ::fstat(fd, &gone);
+  CHECK((rc != 0 || gone.st_nlink == 0));
+  ::close(fd);
+}
+
 TEST_CASE("hard links and symlinks: nlink fresh, readlink, unlink keeps the other name", "[fuse][integration]") {
   MountedCluster m;
   REQUIRE(WriteFile(m.Path("f"), "data") == 0);

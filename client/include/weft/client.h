@@ -38,6 +38,10 @@ struct ClientOptions {
   uint32_t readahead_bytes = 8u << 20;         // sequential readahead window per handle; default 8 MiB
   uint32_t attr_cache_ms = 1000;      // attribute/dentry cache TTL inside the library; default 1 s (0 = off)
   uint32_t data_timeout_ms = 30000;   // per data request attempt; default 30 s
+  // After a call that changes a directory, the directory's attributes in its reply answer the next
+  // GetAttr of it, once, within this many ms; default 0 = off. weft-mount sets it to the kernel's
+  // attribute timeout: the kernel asks for a directory's attributes again after each change in it.
+  uint32_t dir_hint_ms = 0;
 };
 
 // An open file. Opaque; obtain from Open/Create, release with Close.

@@ -92,6 +92,7 @@ Status Create(OpContext& ctx, const CreateRequest& req, CreateResponse* resp) {
     ctx.PutInode(*inode);
   }
   *resp->mutable_attr() = inode->attr();
+  *resp->mutable_parent() = parent->attr();
   resp->set_created(true);
   return Status::Ok();
 }

@@ -42,6 +42,7 @@ Status Link(OpContext& ctx, const LinkRequest& req, AttrResponse* resp) {
   TouchDir(ctx, &*parent);
   ctx.PutInode(*parent);
   *resp->mutable_attr() = inode->attr();
+  *resp->mutable_parent() = parent->attr();
   return Status::Ok();
 }
 

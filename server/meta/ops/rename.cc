@@ -162,6 +162,8 @@ Status Rename(OpContext& ctx, const RenameRequest& req, RenameResponse* resp) {
   }
   *resp->mutable_moved() = src->attr();
   if (dst) *resp->mutable_replaced() = dst->attr();
+  *resp->mutable_parent() = sdir->attr();
+  if (!same_dir) *resp->mutable_new_parent() = ddir->attr();
   return Status::Ok();
 }
 

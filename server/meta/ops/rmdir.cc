@@ -34,6 +34,7 @@ Status Rmdir(OpContext& ctx, const RmdirRequest& req, RmdirResponse* resp) {
   TouchDir(ctx, &*parent);
   ctx.PutInode(*parent);
   *resp->mutable_parent() = parent->attr();
+  resp->set_removed_ino(victim->attr().ino());
   return Status::Ok();
 }
 

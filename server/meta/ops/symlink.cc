@@ -40,6 +40,7 @@ Status Symlink(OpContext& ctx, const SymlinkRequest& req, AttrResponse* resp) {
   ctx.PutInode(*parent);
   RETURN_IF_ERROR(ctx.Charge(0, 1, 0));
   *resp->mutable_attr() = inode->attr();
+  *resp->mutable_parent() = parent->attr();
   return Status::Ok();
 }
 

@@ -32,6 +32,7 @@ Status Unlink(OpContext& ctx, const UnlinkRequest& req, UnlinkResponse* resp) {
   ctx.PutInode(*parent);
   RETURN_IF_ERROR(DropLink(ctx, &*victim));
   *resp->mutable_attr() = victim->attr();
+  *resp->mutable_parent() = parent->attr();
   return Status::Ok();
 }
 
