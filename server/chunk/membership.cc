@@ -11,19 +11,20 @@
 #include "common/grpc_status.h"
 #include "common/grpc_util.h"
 #include "common/net.h"
+#include "common/reconnecting_stub.h"
 #include "weft/cluster.grpc.pb.h"
 
 namespace weft::chunk {
 
 struct Membership::Rpc {
-  std::unique_ptr<Cluster::Stub> stub;
+  std::unique_ptr<ReconnectingStub<Cluster>> stub;  // a stuck channel is replaced (reconnecting_stub.h)
 };
 
 Membership::Membership(const MembershipOptions& options, const ClusterKey* key, ChainTableCache* chains,
                        std::function<Usage()> usage, std::function<void()> on_table)
     : options_(options), key_(key), chains_(chains), usage_(std::move(usage)), on_table_(std::move(on_table)),
       rpc_(std::make_unique<Rpc>()) {
-  rpc_->stub = Cluster::NewStub(MakeChannel(options_.meta, options_.tls, 1000));
+  rpc_->stub = std::make_unique<ReconnectingStub<Cluster>>(options_.meta, options_.tls, 1000);
 }
 
 Membership::~Membership() { Stop(); }
@@ -81,7 +82,9 @@ Status Membership::Register() {
   PrepareContext(&ctx, std::chrono::milliseconds(options_.rpc_timeout_ms));
   key_->Attach(&ctx);
   RegisterResponse resp;
-  RETURN_IF_ERROR(FromGrpc(rpc_->stub->Register(&ctx, req, &resp)));
+  grpc::Status gs = rpc_->stub->Get()->Register(&ctx, req, &resp);
+  rpc_->stub->Report(gs);
+  RETURN_IF_ERROR(FromGrpc(gs));
   if (resp.server_id() != id_) {
     if (id_ != 0) spdlog::warn("weft-meta assigned server id {} (this server had {})", resp.server_id(), id_.load());
     RETURN_IF_ERROR(WriteFileAtomic(options_.id_file, std::to_string(resp.server_id()) + "\n"));
@@ -107,7 +110,9 @@ Status Membership::Beat() {
   PrepareContext(&ctx, std::chrono::milliseconds(options_.rpc_timeout_ms));
   key_->Attach(&ctx);
   HeartbeatResponse resp;
-  RETURN_IF_ERROR(FromGrpc(rpc_->stub->Heartbeat(&ctx, req, &resp)));
+  grpc::Status gs = rpc_->stub->Get()->Heartbeat(&ctx, req, &resp);
+  rpc_->stub->Report(gs);
+  RETURN_IF_ERROR(FromGrpc(gs));
   if (resp.reregister()) {
     spdlog::warn("weft-meta asks server {} to register again", id_.load());
     registered_ = false;
@@ -124,7 +129,9 @@ Status Membership::FetchTable() {
   PrepareContext(&ctx, std::chrono::milliseconds(options_.rpc_timeout_ms));
   key_->Attach(&ctx);
   ChainTable table;
-  RETURN_IF_ERROR(FromGrpc(rpc_->stub->GetChainTable(&ctx, req, &table)));
+  grpc::Status gs = rpc_->stub->Get()->GetChainTable(&ctx, req, &table);
+  rpc_->stub->Report(gs);
+  RETURN_IF_ERROR(FromGrpc(gs));
   if (table.chains_size() > 0 || table.servers_size() > 0) Install(table, false);
   return Status::Ok();
 }
