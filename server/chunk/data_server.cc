@@ -125,10 +125,7 @@ asio::awaitable<void> DataServer::Connection::Run() {
   auto self = shared_from_this();
   std::string msg;
   if (Status s = co_await socket_.Handshake(""); !s.ok()) {
-    // A plain-text client of a TLS server, or a TLS client that does not trust this certificate.
-    ++server_->protocol_errors_;
-    spdlog::warn("data connection from {}: {}; closing it", peer_, s.ToString());
-    Close();
+    ProtocolError(s);  // a plain-text client of a TLS server, or one that does not trust this certificate
   }
   while (!closed_) {
     co_await requests_.Acquire(1);
