@@ -29,6 +29,7 @@ namespace weft {
 enum CapabilityAccess : uint8_t {
   kCapRead = 1,
   kCapWrite = 2,  // writes, truncates and removes
+  kCapList = 4,   // listing a chain's chunks (FRAME_LIST): minted by chunk servers for inode 0, never for clients
 };
 
 struct Capability {

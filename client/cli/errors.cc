@@ -52,6 +52,7 @@ std::string ExplainConflict(const Status& s, const ErrorContext& ctx) {
       }
       return WithDetail("not empty", s.message());
     case EROFS: return WithDetail("read-only", s.message());
+    case ENOSPC: return WithDetail("no space", s.message());
     case EBUSY: return WithDetail("busy", s.message()) + " (try again later)";
     default: return WithDetail("over quota", s.message());
   }

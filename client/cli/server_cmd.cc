@@ -20,30 +20,56 @@ StatusOr<ServerResponse> GetServer(Cli& cli, uint64_t id) {
   return cli.admin().Call(&Admin::Stub::GetServer, req);
 }
 
-// Asks weft-meta to start (drain) or stop (undrain) moving a server's chunks elsewhere. weft-meta has
-// no such RPC yet; when it lands (e.g. Admin.DrainServer(DrainServerRequest{id, drain})) call it here.
-Status RequestDrain(Cli& cli, uint64_t id, bool drain) {
-  return Err(ENOSYS, "weft-meta has no {} call", drain ? "DrainServer" : "UndrainServer");
+// Asks weft-meta to start (drain) or stop (undrain) moving a server's chain memberships elsewhere.
+StatusOr<ServerResponse> RequestDrain(Cli& cli, uint64_t id, bool drain) {
+  DrainServerRequest req;
+  req.set_id(id);
+  req.set_drain(drain);
+  return cli.admin().Call(&Admin::Stub::DrainServer, req);
 }
 
-// Polls the server until it is drained: progress = chunks moved off it since the first poll.
-Status WaitForDrain(Cli& cli, uint64_t id) {
+// Polls the server until it is drained: progress = chains it has left since the first poll. A drain
+// that stays blocked (no server can take a chain) for `blocked_polls` polls fails the wait; the drain
+// goes on in weft-meta.
+Status WaitForDrain(Cli& cli, uint64_t id, int blocked_polls = 30) {
   auto progress = Progress::Make(cli.io().err, cli.io().stderr_terminal, fmt::format("drain server {}", id));
   std::optional<uint64_t> total;
+  int blocked = 0;
   Status s = WaitFor(
       [&]() -> StatusOr<Step> {
         auto r = GetServer(cli, id);
         if (!r.ok()) return r.status();
         const ServerInfo& info = r->server();
         if (info.state() == SERVER_UP) return Err(ECANCELED, "drain of server {} was cancelled: it is up again", id);
-        if (!total) total = info.chunks();
-        uint64_t left = std::min(info.chunks(), *total);
-        return Step{*total - left, *total, "chunks moved", info.state() == SERVER_DRAINED};
+        if (info.state() == SERVER_DOWN) {
+          return Err(EIO, "server {} went down while draining: its chains left it without a copy from it", id);
+        }
+        uint64_t left = static_cast<uint64_t>(r->chains_size());
+        if (!total) total = left;
+        blocked = r->drain_blocked().empty() ? 0 : blocked + 1;
+        if (blocked > blocked_polls) {
+          return Err(EBUSY, "the drain of server {} is stuck: {}; it goes on once a server can take the chain (see: "
+                            "weftctl server show {})",
+                     id, r->drain_blocked(), id);
+        }
+        return Step{*total - std::min(left, *total), *total, "chains", info.state() == SERVER_DRAINED};
       },
       *progress, {});
   if (!s.ok()) return s;
   progress->Finish(fmt::format("server {} drained", id));
   return Status::Ok();
+}
+
+Value DrainDoc(const ServerResponse& r) {
+  Value doc = ServerDoc(r.server());
+  if (r.server().state() == SERVER_DRAINING) {
+    doc.Set("drain", Value::MakeObject()
+                         .Set("chains_left", r.drain_chains_left())
+                         .Set("chunks_copied", r.drain_chunks_done())
+                         .Set("chunks_to_copy", r.drain_chunks_total())
+                         .Set("blocked", r.drain_blocked()));
+  }
+  return doc;
 }
 
 Status List(Cli& cli) {
@@ -66,7 +92,7 @@ Status Show(Cli& cli, const ServerArgs& a) {
   cli.About("server", std::to_string(a.id));
   auto r = GetServer(cli, a.id);
   if (!r.ok()) return r.status();
-  Value doc = ServerDoc(r->server());
+  Value doc = DrainDoc(*r);
   Value chains = Value::MakeArray();
   std::string chain_list;
   for (uint32_t c : r->chains()) {
@@ -90,6 +116,11 @@ Status Show(Cli& cli, const ServerArgs& a) {
         .Add("Last heartbeat", s.last_heartbeat_ms() ? Timestamp(s.last_heartbeat_ms()) : "-")
         .Add("Disks", disks.empty() ? "-" : disks)
         .Add("Chains", chain_list.empty() ? "-" : chain_list);
+    if (s.state() == SERVER_DRAINING) {
+      f.Add("Draining", fmt::format("{} chains left, {}/{} chunks copied into replacements{}", r->drain_chains_left(),
+                                    r->drain_chunks_done(), r->drain_chunks_total(),
+                                    r->drain_blocked().empty() ? "" : "; blocked: " + r->drain_blocked()));
+    }
     return f.Render();
   });
   return Status::Ok();
@@ -97,16 +128,20 @@ Status Show(Cli& cli, const ServerArgs& a) {
 
 Status Drain(Cli& cli, const ServerArgs& a, bool drain) {
   cli.About("server", std::to_string(a.id));
-  auto r = GetServer(cli, a.id);  // not found comes before not supported
-  if (!r.ok()) return r.status();
-  RETURN_IF_ERROR(RequestDrain(cli, a.id, drain));
+  auto started = RequestDrain(cli, a.id, drain);
+  if (!started.ok()) return started.status();
   if (drain && a.wait) RETURN_IF_ERROR(WaitForDrain(cli, a.id));
   auto after = GetServer(cli, a.id);
   if (!after.ok()) return after.status();
-  cli.out().Emit(ServerDoc(after->server()), [&] {
-    if (!drain) return fmt::format("server {} takes chunks again\n", a.id);
-    return a.wait ? fmt::format("server {} drained\n", a.id)
-                  : fmt::format("server {} is draining; follow it with: weftctl server show {}\n", a.id, a.id);
+  cli.out().Emit(DrainDoc(*after), [&] {
+    if (!drain) {
+      return fmt::format("server {} takes chains again (it gets new chains and replaces lost members; existing "
+                         "chains stay where they are)\n",
+                         a.id);
+    }
+    if (after->server().state() == SERVER_DRAINED) return fmt::format("server {} drained\n", a.id);
+    return fmt::format("server {} is draining ({} chains left); follow it with: weftctl server show {}\n", a.id,
+                       after->drain_chains_left(), a.id);
   });
   return Status::Ok();
 }
@@ -127,7 +162,7 @@ void AddServerCommands(CLI::App* root, Cli& cli) {
   {
     auto a = std::make_shared<ServerArgs>();
     CLI::App* v = AddVerb(server, cli, "drain",
-                          "move every chunk off a server so it can be removed (progress on stderr while waiting)",
+                          "move every chain off a server so it can be removed (progress on stderr while waiting)",
                           {"weftctl server drain 3", "weftctl server drain 3 --no-wait"},
                           [&cli, a] { return Drain(cli, *a, true); });
     v->add_option("ID", a->id, "server id")->required();
@@ -135,7 +170,7 @@ void AddServerCommands(CLI::App* root, Cli& cli) {
   }
   {
     auto a = std::make_shared<ServerArgs>();
-    CLI::App* v = AddVerb(server, cli, "undrain", "let a draining or drained server take chunks again",
+    CLI::App* v = AddVerb(server, cli, "undrain", "cancel a drain, or let a drained server take chains again",
                           {"weftctl server undrain 3"}, [&cli, a] { return Drain(cli, *a, false); });
     v->add_option("ID", a->id, "server id")->required();
   }

@@ -118,17 +118,22 @@ std::string ChainHealth(const ChainInfo& c, const ChainTable& t) {
 std::string ChainMembers(const ChainInfo& c) {
   std::string out;
   for (uint64_t id : c.servers()) out += (out.empty() ? "" : ",") + std::to_string(id);
-  return out.empty() ? "-" : out;
+  if (out.empty()) out = "-";
+  for (uint64_t id : c.syncing()) out += fmt::format(" +{} filling", id);
+  return out;
 }
 
 Value ChainDoc(const ChainInfo& c, const ChainTable& t) {
   Value servers = Value::MakeArray();
   for (uint64_t id : c.servers()) servers.Push(id);
+  Value filling = Value::MakeArray();
+  for (uint64_t id : c.syncing()) filling.Push(id);
   Value v = Value::MakeObject();
   v.Set("id", c.id())
       .Set("version", c.version())
       .Set("replication", c.replication())
       .Set("servers", std::move(servers))
+      .Set("filling", std::move(filling))
       .Set("health", ChainHealth(c, t));
   return v;
 }

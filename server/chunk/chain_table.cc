@@ -13,8 +13,10 @@ bool ChainTableCache::Update(const ChainTable& table, bool force) {
     ChainView v;
     v.id = c.id();
     v.version = c.version();
-    for (uint64_t id : c.servers()) {
-      v.servers.push_back(id);
+    for (uint64_t id : c.servers()) v.servers.push_back(id);
+    v.readable = v.servers.size();
+    for (uint64_t id : c.syncing()) v.servers.push_back(id);
+    for (uint64_t id : v.servers) {
       auto it = addr.find(id);
       v.addresses.push_back(it == addr.end() ? "" : it->second);
     }
@@ -29,6 +31,23 @@ bool ChainTableCache::Update(const ChainTable& table, bool force) {
 uint64_t ChainTableCache::version() const {
   std::lock_guard lock(mu_);
   return snap_->version;
+}
+
+std::vector<ChainView> ChainTableCache::All() const {
+  std::shared_ptr<const Snapshot> snap;
+  {
+    std::lock_guard lock(mu_);
+    snap = snap_;
+  }
+  std::vector<ChainView> out;
+  out.reserve(snap->chains.size());
+  for (const auto& [id, c] : snap->chains) {
+    ChainView v = c;
+    auto pos = std::find(v.servers.begin(), v.servers.end(), self_.load());
+    v.position = pos == v.servers.end() ? -1 : static_cast<int>(pos - v.servers.begin());
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 std::optional<ChainView> ChainTableCache::Find(uint32_t chain_id) const {

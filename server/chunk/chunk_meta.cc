@@ -5,7 +5,9 @@
 namespace weft::chunk {
 namespace {
 
-constexpr uint8_t kMetaFormat = 1;
+// Format 1 lacked chain_id (read as 0: the chain is unknown); format 2 appends it to the fixed part.
+constexpr uint8_t kMetaFormat1 = 1;
+constexpr uint8_t kMetaFormat = 2;
 
 void PutLe32(std::string& s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>(v >> (8 * i)));
@@ -70,12 +72,13 @@ std::string ChunkKeyPrefix(uint64_t ino) {
 
 std::string EncodeChunkMeta(const ChunkMeta& m) {
   std::string s;
-  s.reserve(1 + 8 + 8 + 4 + 4 + 4 + 4 * m.crcs.size() + 4);
+  s.reserve(1 + 8 + 8 + 4 + 4 + 4 + 4 + 4 * m.crcs.size() + 4);
   s.push_back(static_cast<char>(kMetaFormat));
   PutLe64(s, m.version);
   PutLe64(s, m.committed);
   PutLe32(s, m.length);
   PutLe32(s, m.chunk_size);
+  PutLe32(s, m.chain_id);
   PutLe32(s, static_cast<uint32_t>(m.crcs.size()));
   for (uint32_t c : m.crcs) PutLe32(s, c);
   PutLe32(s, Crc32c(s));
@@ -83,13 +86,15 @@ std::string EncodeChunkMeta(const ChunkMeta& m) {
 }
 
 StatusOr<ChunkMeta> DecodeChunkMeta(std::string_view s) {
-  constexpr size_t kFixed = 1 + 8 + 8 + 4 + 4 + 4;
-  if (s.size() < kFixed + 4) return Err(EBADMSG, "chunk record of {} bytes is too short", s.size());
-  if (static_cast<uint8_t>(s[0]) != kMetaFormat) {
-    return Err(EBADMSG, "chunk record format {} is unknown", static_cast<uint8_t>(s[0]));
+  if (s.empty()) return Err(EBADMSG, "chunk record is empty");
+  const uint8_t format = static_cast<uint8_t>(s[0]);
+  if (format != kMetaFormat && format != kMetaFormat1) {
+    return Err(EBADMSG, "chunk record format {} is unknown", format);
   }
+  const size_t kFixed = format == kMetaFormat1 ? 1 + 8 + 8 + 4 + 4 + 4 : 1 + 8 + 8 + 4 + 4 + 4 + 4;
+  if (s.size() < kFixed + 4) return Err(EBADMSG, "chunk record of {} bytes is too short", s.size());
   const char* p = s.data();
-  uint32_t n = GetLe32(p + 25);
+  uint32_t n = GetLe32(p + kFixed - 4);
   if (s.size() != kFixed + 4ull * n + 4) return Err(EBADMSG, "chunk record size {} does not match {} crcs", s.size(), n);
   if (Crc32c(p, s.size() - 4) != GetLe32(p + s.size() - 4)) return Err(EBADMSG, "chunk record checksum mismatch");
   ChunkMeta m;
@@ -97,6 +102,7 @@ StatusOr<ChunkMeta> DecodeChunkMeta(std::string_view s) {
   m.committed = GetLe64(p + 9);
   m.length = GetLe32(p + 17);
   m.chunk_size = GetLe32(p + 21);
+  if (format != kMetaFormat1) m.chain_id = GetLe32(p + 25);
   if (BlockCount(m.length) != n) return Err(EBADMSG, "chunk record: {} crcs for length {}", n, m.length);
   m.crcs.resize(n);
   for (uint32_t i = 0; i < n; ++i) m.crcs[i] = GetLe32(p + kFixed + 4ull * i);

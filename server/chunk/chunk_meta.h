@@ -44,6 +44,7 @@ struct ChunkMeta {
   uint64_t committed = 0;
   uint32_t length = 0;
   uint32_t chunk_size = 0;     // the layout's chunk size the last update carried (0 = unknown)
+  uint32_t chain_id = 0;       // the chain the chunk belongs to (0 = unknown: written before format 2)
   std::vector<uint32_t> crcs;  // one per 4 KiB block, zero-extended
 
   bool clean() const { return version == committed; }
@@ -66,8 +67,9 @@ StatusOr<ChunkKey> DecodeChunkKey(std::string_view s);
 // The key prefix of every chunk of ino.
 std::string ChunkKeyPrefix(uint64_t ino);
 
-// Value: u8 format (1), u64 version, u64 committed, u32 length, u32 chunk_size, u32 n, n x u32 crc,
-// u32 CRC32C of all preceding bytes. Little-endian.
+// Value: u8 format (2), u64 version, u64 committed, u32 length, u32 chunk_size, u32 chain_id, u32 n,
+// n x u32 crc, u32 CRC32C of all preceding bytes. Little-endian. Format 1 (no chain_id) still decodes,
+// with chain_id 0.
 std::string EncodeChunkMeta(const ChunkMeta& m);
 // EBADMSG when the record is damaged or of an unknown format.
 StatusOr<ChunkMeta> DecodeChunkMeta(std::string_view s);

@@ -114,6 +114,7 @@ asio::awaitable<StatusOr<ChunkMeta>> ChunkStore::Write(const ChunkKey& key, cons
   m.version = v.version;
   m.committed = v.committed;
   if (v.chunk_size) m.chunk_size = v.chunk_size;
+  if (v.chain_id) m.chain_id = v.chain_id;
   s = co_await meta_->Put(key, m);
   if (!s.ok()) co_return s.Annotate("chunk " + key.ToString());
   Account(old, m);
@@ -182,6 +183,7 @@ asio::awaitable<StatusOr<ChunkMeta>> ChunkStore::Truncate(const ChunkKey& key, c
   m.version = v.version;
   m.committed = v.committed;
   if (v.chunk_size) m.chunk_size = v.chunk_size;
+  if (v.chain_id) m.chain_id = v.chain_id;
   s = co_await meta_->Put(key, m);
   if (!s.ok()) co_return s.Annotate("chunk " + key.ToString());
   Account(old, m);
@@ -207,6 +209,7 @@ asio::awaitable<StatusOr<ChunkMeta>> ChunkStore::Install(const ChunkKey& key, co
   m.version = v.version;
   m.committed = v.committed;
   m.chunk_size = v.chunk_size ? v.chunk_size : (old ? old->chunk_size : 0);
+  m.chain_id = v.chain_id ? v.chain_id : (old ? old->chain_id : 0);
   s = co_await meta_->Put(key, m);
   if (!s.ok()) co_return s.Annotate("chunk " + key.ToString());
   Account(old, m);

@@ -44,6 +44,7 @@ struct UpdateVersion {
   uint64_t version = 0;    // the chunk's version after the update
   uint64_t committed = 0;  // the committed version to record with it
   uint32_t chunk_size = 0;
+  uint32_t chain_id = 0;   // the chain the update came through (0 = keep the record's)
 };
 
 struct ReadResult {
@@ -63,6 +64,9 @@ class ChunkStore {
 
   StatusOr<std::optional<ChunkMeta>> GetMeta(const ChunkKey& key) { return meta_->Get(key); }
   StatusOr<std::vector<ChunkKey>> List(uint64_t ino, uint32_t from_index) { return meta_->List(ino, from_index); }
+  StatusOr<MetaCommitter::ChainPage> ScanChain(uint32_t chain_id, const std::optional<ChunkKey>& after, size_t limit) {
+    return meta_->ScanChain(chain_id, after, limit);
+  }
 
   // Writes `length` payload bytes at `offset`. The payload sits in buf at buf.data() + offset % 4096 and
   // buf holds at least AlignUp(offset % 4096 + length) bytes; the edge bytes around the payload are

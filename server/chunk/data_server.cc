@@ -108,6 +108,12 @@ Status DataServer::Connection::Parse(const FrameHeader& head, const std::string&
       req.msg = std::move(r);
       break;
     }
+    case FRAME_LIST: {
+      ListRequest l;
+      parsed = l.ParseFromString(msg);
+      req.msg = std::move(l);
+      break;
+    }
     case FRAME_PING:
       break;
     default:

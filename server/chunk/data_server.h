@@ -49,7 +49,7 @@ struct VerifiedCapabilities {
 struct Request {
   uint8_t type = 0;  // a FrameType
   uint64_t id = 0;
-  std::variant<std::monostate, WriteRequest, ReadRequest, TruncateRequest, RemoveRequest> msg;
+  std::variant<std::monostate, WriteRequest, ReadRequest, TruncateRequest, RemoveRequest, ListRequest> msg;
   IoBuffer payload;           // writes: the payload at payload.data() + payload_skip
   uint32_t payload_skip = 0;  // == write offset % 4096
   uint32_t payload_len = 0;

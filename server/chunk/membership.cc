@@ -106,6 +106,7 @@ Status Membership::Beat() {
   req.set_used_bytes(u.used_bytes);
   req.set_chunks(u.chunks);
   req.set_chain_table_version(chains_->version());
+  for (auto& sync : u.syncs) *req.add_syncs() = std::move(sync);
   grpc::ClientContext ctx;
   PrepareContext(&ctx, std::chrono::milliseconds(options_.rpc_timeout_ms));
   key_->Attach(&ctx);

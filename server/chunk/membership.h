@@ -21,6 +21,7 @@
 #include "common/status.h"
 #include "common/tls.h"
 #include "server/chunk/chain_table.h"
+#include "weft/cluster.pb.h"
 
 namespace weft::chunk {
 
@@ -40,6 +41,7 @@ struct Usage {
   uint64_t capacity_bytes = 0;
   uint64_t used_bytes = 0;
   uint64_t chunks = 0;
+  std::vector<ChainSync> syncs;  // chains being filled here (re-replication progress)
 };
 
 class Membership {

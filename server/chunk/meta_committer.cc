@@ -44,6 +44,26 @@ StatusOr<std::vector<ChunkKey>> MetaCommitter::List(uint64_t ino, uint32_t from_
   return out;
 }
 
+StatusOr<MetaCommitter::ChainPage> MetaCommitter::ScanChain(uint32_t chain_id, const std::optional<ChunkKey>& after,
+                                                             size_t limit) {
+  std::map<ChunkKey, std::optional<ChunkMeta>> found;
+  auto next = store_->Scan(after, std::max<size_t>(limit, 1), [&](const ChunkKey& k, const ChunkMeta& m) {
+    found[k] = m;
+  });
+  if (!next.ok()) return next.status();
+  // Queued updates in the scanned range win over the stored records.
+  for (auto it = after ? overlay_.upper_bound(*after) : overlay_.begin();
+       it != overlay_.end() && (!*next || it->first <= **next); ++it) {
+    found[it->first] = it->second.meta;
+  }
+  ChainPage page;
+  page.next = *next;
+  for (auto& [k, m] : found) {
+    if (m && m->chain_id == chain_id) page.entries.emplace_back(k, std::move(*m));
+  }
+  return page;
+}
+
 // Not a coroutine (see async_sync.h): returns the awaitable that queues the update when awaited.
 boost::asio::awaitable<Status> MetaCommitter::Update(const ChunkKey& key, std::optional<ChunkMeta> meta) {
   return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Status)>(

@@ -38,6 +38,13 @@ class MetaCommitter {
 
   StatusOr<std::optional<ChunkMeta>> Get(const ChunkKey& key);
   StatusOr<std::vector<ChunkKey>> List(uint64_t ino, uint32_t from_index);
+  // The records of chain chain_id among the next `limit` records after `after` (from the first with
+  // nullopt), queued updates included. next: where to continue, nullopt at the end.
+  struct ChainPage {
+    std::vector<std::pair<ChunkKey, ChunkMeta>> entries;
+    std::optional<ChunkKey> next;
+  };
+  StatusOr<ChainPage> ScanChain(uint32_t chain_id, const std::optional<ChunkKey>& after, size_t limit);
   // Completes when the batch holding the update is durable.
   boost::asio::awaitable<Status> Put(const ChunkKey& key, const ChunkMeta& meta);
   boost::asio::awaitable<Status> Delete(const ChunkKey& key);

@@ -35,6 +35,11 @@ class MetaStore {
   virtual StatusOr<std::vector<ChunkKey>> List(uint64_t ino, uint32_t from_index) = 0;
   // Calls fn for every record, in key order (startup accounting). Damaged records are skipped and logged.
   virtual Status ForEach(const std::function<void(const ChunkKey&, const ChunkMeta&)>& fn) = 0;
+  // Calls fn for at most `limit` records with keys after `after` (from the first with nullopt), in key
+  // order; damaged records are skipped (and count). Returns the last key visited when the limit cut the
+  // scan short (continue after it), nullopt when it reached the end.
+  virtual StatusOr<std::optional<ChunkKey>> Scan(const std::optional<ChunkKey>& after, size_t limit,
+                                                 const std::function<void(const ChunkKey&, const ChunkMeta&)>& fn) = 0;
 };
 
 // Opens (creating when missing) the RocksDB store in dir.

@@ -43,6 +43,19 @@ class MemMetaStore final : public MetaStore {
     return Status::Ok();
   }
 
+  StatusOr<std::optional<ChunkKey>> Scan(const std::optional<ChunkKey>& after, size_t limit,
+                                         const std::function<void(const ChunkKey&, const ChunkMeta&)>& fn) override {
+    std::lock_guard lock(mu_);
+    size_t n = 0;
+    std::optional<ChunkKey> last;
+    for (auto it = after ? map_.upper_bound(*after) : map_.begin(); it != map_.end(); ++it) {
+      if (n++ == limit) return last;
+      last = it->first;
+      fn(it->first, it->second);
+    }
+    return std::optional<ChunkKey>();
+  }
+
  private:
   std::mutex mu_;
   std::map<ChunkKey, ChunkMeta> map_;

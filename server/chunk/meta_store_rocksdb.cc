@@ -71,6 +71,29 @@ class RocksMetaStore final : public MetaStore {
     return FromRocks(it->status(), "scan chunks");
   }
 
+  StatusOr<std::optional<ChunkKey>> Scan(const std::optional<ChunkKey>& after, size_t limit,
+                                         const std::function<void(const ChunkKey&, const ChunkMeta&)>& fn) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    it->Seek(after ? EncodeChunkKey(*after) : std::string("c"));
+    if (after && it->Valid() && it->key().ToStringView() == EncodeChunkKey(*after)) it->Next();
+    std::optional<ChunkKey> last;
+    size_t n = 0;
+    for (; it->Valid() && it->key().starts_with("c"); it->Next()) {
+      auto k = DecodeChunkKey(it->key().ToStringView());
+      if (!k.ok()) continue;
+      if (n++ == limit) return last;
+      last = *k;
+      auto m = DecodeChunkMeta(it->value().ToStringView());
+      if (!m.ok()) {
+        spdlog::error("skipping damaged chunk record {}: {}", k->ToString(), m.status().ToString());
+        continue;
+      }
+      fn(*k, *m);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "scan chunks");
+    return std::optional<ChunkKey>();
+  }
+
  private:
   std::unique_ptr<rocksdb::DB> db_;
 };

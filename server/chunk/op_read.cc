@@ -16,6 +16,11 @@ asio::awaitable<Response> ChunkService::HandleRead(Request& r) {
   if (Status s = ValidateRead(req, options_.limits); !s.ok()) co_return Fail(s, chain_id);
   auto view = co_await ResolveChain(req.chain());
   if (!view.ok()) co_return Fail(view.status(), chain_id);
+  if (view->syncing() && !req.any_state()) {
+    co_return Fail(Err(ESTALE, "server {} is still being filled for chain {}: read from its members", chains_->self(),
+                       chain_id),
+                   chain_id);
+  }
 
   const ChunkKey key{req.chunk().ino(), req.chunk().index()};
   auto locks = locks_.Get(key);
@@ -34,8 +39,10 @@ asio::awaitable<Response> ChunkService::HandleRead(Request& r) {
   }
   const ChunkMeta& m = **meta;
   // Dirty: an update applied here but not yet acknowledged by the chain, or one on its way (this copy may
-  // apply it after the tail did, since replicas apply concurrently): only the tail answers then.
-  if (!req.any_state() && !view->is_tail() && (!m.clean() || locks_.UpdateInFlight(key))) {
+  // apply it after the tail did, since replicas apply concurrently): only the tail answers then. With a
+  // replica being filled behind it, the last readable member is that tail: the filler holds nothing newer
+  // that the readable members lack.
+  if (!req.any_state() && !view->is_read_tail() && (!m.clean() || locks_.UpdateInFlight(key))) {
     co_return Fail(Err(EAGAIN, "chunk {} is dirty here (v{}, committed v{}): read from the tail", key.ToString(),
                        m.version, m.committed),
                    chain_id);

@@ -29,7 +29,7 @@ asio::awaitable<Response> ChunkService::HandleTruncate(Request& r) {
     const uint64_t base = *old ? (*old)->version : 0;
     uv = req.hop() == 0 ? base + 1 : req.update_version();
     const bool tail = view->is_tail();
-    const UpdateVersion v{uv, tail ? uv : (*old ? (*old)->committed : 0), req.chunk_size()};
+    const UpdateVersion v{uv, tail ? uv : (*old ? (*old)->committed : 0), req.chunk_size(), chain_id};
     if (*old || req.length() > 0) {  // truncating a chunk that does not exist to 0 leaves nothing to record
       StatusOr<ChunkMeta> applied = Err(EIO, "not applied");
       {

@@ -80,7 +80,7 @@ asio::awaitable<Response> ChunkService::HandleWrite(Request& r) {
   const uint64_t uv = req.hop() == 0 ? base + 1 : req.update_version();
   const bool tail = view->is_tail();
   const bool sync = req.hop() > 0 && uv != base + 1;
-  const UpdateVersion v{uv, tail ? uv : (*old ? (*old)->committed : 0), req.chunk_size()};
+  const UpdateVersion v{uv, tail ? uv : (*old ? (*old)->committed : 0), req.chunk_size(), chain_id};
 
   Applied applied;
   if (tail) {

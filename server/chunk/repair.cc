@@ -10,10 +10,11 @@
 namespace weft::chunk {
 namespace {
 
-// Other members of the chain, the tail first (it holds the newest committed copy).
+// Other readable members of the chain, the tail first (it holds the newest committed copy). Replicas
+// being filled may lack the chunk.
 std::vector<size_t> PeersTailFirst(const ChainView& view) {
   std::vector<size_t> out;
-  for (size_t i = view.servers.size(); i > 0; --i) {
+  for (size_t i = view.readable; i > 0; --i) {
     if (static_cast<int>(i - 1) != view.position && !view.addresses[i - 1].empty()) out.push_back(i - 1);
   }
   return out;

@@ -111,10 +111,12 @@ int RunServer(const ServerOptions& opts) {
 
   // Cluster: the chain table, membership, peers, the request handler.
   ChainTableCache chains;
-  auto usage = [&store, &opts] {
+  ChunkService* service_ptr = nullptr;  // set before membership starts
+  auto usage = [&store, &opts, &service_ptr] {
     Usage u = DiskUsage(opts.data_dirs);
     u.used_bytes = store.used_bytes();
     u.chunks = store.chunks();
+    if (service_ptr) u.syncs = service_ptr->SyncReport();
     return u;
   };
   MembershipOptions mopts;
@@ -123,7 +125,6 @@ int RunServer(const ServerOptions& opts) {
   mopts.disks = opts.data_dirs;
   mopts.id_file = opts.data_dirs.front() + "/server_id";
   mopts.tls = tls->get();
-  ChunkService* service_ptr = nullptr;
   Membership membership(mopts, &*key, &chains, usage, [&loop, &service_ptr] {
     asio::post(loop, [service_ptr] { service_ptr->OnTableChanged(); });
   });
@@ -132,7 +133,8 @@ int RunServer(const ServerOptions& opts) {
     return 1;
   }
   PeerPool peers(loop.get_executor(), &pool, std::chrono::milliseconds(2000), tls->get());
-  ChunkService service(opts.service, &store, &chains, &peers, &signer, [&membership] { membership.RequestRefresh(); });
+  ChunkService service(opts.service, loop.get_executor(), &store, &chains, &peers, &signer,
+                       [&membership] { membership.RequestRefresh(); });
   service_ptr = &service;
 
   // Listeners.
@@ -175,11 +177,13 @@ int RunServer(const ServerOptions& opts) {
   membership.Stop();
   bool drained = true;
   RunOnLoop(loop, [&]() -> asio::awaitable<void> {
+    service.StopBackground();
     co_await data.Stop(std::chrono::milliseconds(opts.shutdown_grace_ms));
     peers.CloseAll();
+    bool background = co_await service.WaitBackground(std::chrono::milliseconds(opts.shutdown_grace_ms));
     asio::steady_timer settle(loop, std::chrono::milliseconds(20));  // let closed sockets' readers finish
     co_await settle.async_wait(asio::as_tuple(asio::use_awaitable));
-    drained = data.connections() == 0;
+    drained = background && data.connections() == 0;
   });
   grpc_server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   committer.Stop();  // everything queued is written

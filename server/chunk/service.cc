@@ -7,9 +7,10 @@
 
 namespace weft::chunk {
 
-ChunkService::ChunkService(const ServiceOptions& options, ChunkStore* store, ChainTableCache* chains,
-                           PeerPool* peers, const CapabilitySigner* signer, std::function<void()> request_refresh)
-    : options_(options), store_(store), chains_(chains), peers_(peers), signer_(signer),
+ChunkService::ChunkService(const ServiceOptions& options, asio::any_io_executor loop, ChunkStore* store,
+                           ChainTableCache* chains, PeerPool* peers, const CapabilitySigner* signer,
+                           std::function<void()> request_refresh)
+    : options_(options), loop_(std::move(loop)), store_(store), chains_(chains), peers_(peers), signer_(signer),
       request_refresh_(std::move(request_refresh)) {}
 
 Status ChunkService::Authorize(const Request& r) const {
@@ -25,6 +26,12 @@ Status ChunkService::Authorize(const Request& r) const {
     chunk = &t->chunk(), cap = &t->capability(), what = "truncate";
   } else if (const auto* rm = std::get_if<RemoveRequest>(&r.msg)) {
     chunk = &rm->chunk(), cap = &rm->capability(), what = "remove";
+  } else if (const auto* l = std::get_if<ListRequest>(&r.msg)) {
+    // Only chunk servers list: a capability for inode 0 granting kCapList, which weft-meta never issues.
+    auto c = signer_->Verify(l->capability());
+    Status s = c.ok() ? CheckCapability(*c, 0, kCapList, NowUnixMs(), options_.capability_skew.count()) : c.status();
+    if (!s.ok()) return s.Annotate(fmt::format("list of chain {} refused", l->chain().chain_id()));
+    return s;
   } else {
     return Status::Ok();  // PING: no data
   }
@@ -51,6 +58,10 @@ std::string ChunkService::PeerCapability(uint64_t ino) const {
   return signer_->Mint({.ino = ino, .access = kCapRead, .expiry_ms = NowUnixMs() + 60000});
 }
 
+std::string ChunkService::ListCapability() const {
+  return signer_->Mint({.ino = 0, .access = kCapList, .expiry_ms = NowUnixMs() + 60000});
+}
+
 asio::awaitable<Response> ChunkService::Handle(Request req) {
   if (Status s = Authorize(req); !s.ok()) {
     ++stats_.refused;
@@ -73,6 +84,8 @@ asio::awaitable<Response> ChunkService::Handle(Request req) {
     case FRAME_REMOVE:
       ++stats_.removes;
       co_return co_await HandleRemove(req);
+    case FRAME_LIST:
+      co_return co_await HandleList(req);
     case FRAME_PING:
       co_return Response{};
     default:

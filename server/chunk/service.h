@@ -16,7 +16,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -29,6 +32,7 @@
 #include "server/chunk/data_conn.h"
 #include "server/chunk/data_server.h"
 #include "server/chunk/validate.h"
+#include "weft/cluster.pb.h"
 
 namespace weft::chunk {
 
@@ -48,19 +52,29 @@ struct ServiceStats {
   std::atomic<uint64_t> syncs{0};            // whole chunks copied from the predecessor
   std::atomic<uint64_t> stale{0};            // requests answered ESTALE
   std::atomic<uint64_t> refused{0};          // requests refused for their capability (EACCES)
+  std::atomic<uint64_t> filled_chunks{0};    // chunks copied in while being filled (re-replication)
+  std::atomic<uint64_t> purged_chunks{0};    // chunks removed after leaving a chain
 };
 
 class ChunkService final : public RequestHandler {
  public:
   // Collaborators are not owned and must outlive the service. request_refresh asks the membership
   // thread for a fresh chain table (thread-safe, non-blocking).
-  ChunkService(const ServiceOptions& options, ChunkStore* store, ChainTableCache* chains, PeerPool* peers,
-               const CapabilitySigner* signer, std::function<void()> request_refresh);
+  ChunkService(const ServiceOptions& options, asio::any_io_executor loop, ChunkStore* store, ChainTableCache* chains,
+               PeerPool* peers, const CapabilitySigner* signer, std::function<void()> request_refresh);
 
   asio::awaitable<Response> Handle(Request req) override;
 
-  // A newer chain table was installed: wake requests waiting for it. Loop thread.
-  void OnTableChanged() { table_changed_.NotifyAll(); }
+  // A newer chain table was installed: wake requests waiting for it, start filling the chains this
+  // server was added to as a replica being filled, and remove the chunks of chains it left
+  // (chain_sync.cc). Loop thread.
+  void OnTableChanged();
+  // Shutdown: StopBackground tells the chain fills and removals to stop; WaitBackground waits for them
+  // (true when they ended within grace). Loop thread.
+  void StopBackground();
+  asio::awaitable<bool> WaitBackground(std::chrono::milliseconds grace);
+  // The fills in progress or done, for the heartbeat. Thread-safe.
+  std::vector<ChainSync> SyncReport() const;
   // Removes this server's chunks of ino with index >= from_index (garbage collection from weft-meta;
   // no chain involved). Returns how many were removed.
   asio::awaitable<StatusOr<uint64_t>> RemoveLocal(uint64_t ino, uint32_t from_index);
@@ -79,6 +93,25 @@ class ChunkService final : public RequestHandler {
   asio::awaitable<Response> HandleRead(Request& r);
   asio::awaitable<Response> HandleTruncate(Request& r);
   asio::awaitable<Response> HandleRemove(Request& r);
+  asio::awaitable<Response> HandleList(Request& r);
+  // A capability for this server's own chain listings (inode 0, kCapList).
+  std::string ListCapability() const;
+
+  // --- Re-replication (chain_sync.cc) ---
+  // Fills this server with chain_id's chunks while it is a replica being filled there, then reports
+  // it done (SyncReport) until weft-meta makes it a member. Removes what it copied if it is dropped.
+  asio::awaitable<void> FillChain(uint32_t chain_id, TaskCounter::Token token);
+  // One pass over the source's list of the chain: copies each chunk this server lacks or holds at a
+  // lower version. With count, the pass is the chain's progress (SyncReport).
+  asio::awaitable<Status> CopyChainPass(const ChainView& view, bool count);
+  // Copies one chunk whole from src under its update lock, unless this copy is already as new.
+  asio::awaitable<StatusOr<uint64_t>> CopyChunk(const ChainView& view, const std::string& src, const ChunkKey& key,
+                                                uint32_t chunk_size);
+  // Removes this server's chunks of chain_id; with unless_member, stops once this server is a member again.
+  asio::awaitable<StatusOr<uint64_t>> PurgeChain(uint32_t chain_id, bool unless_member);
+  asio::awaitable<void> PurgeLeftChain(uint32_t chain_id, TaskCounter::Token token);
+  // Waits for a table change or the timeout; false when stopping.
+  asio::awaitable<bool> Pause(std::chrono::milliseconds timeout);
 
   struct Applied {
     Status status;
@@ -119,6 +152,7 @@ class ChunkService final : public RequestHandler {
   asio::awaitable<Status> RemoveOne(const ChunkKey& key);
 
   const ServiceOptions options_;
+  const asio::any_io_executor loop_;
   ChunkStore* const store_;
   ChainTableCache* const chains_;
   PeerPool* const peers_;
@@ -127,6 +161,14 @@ class ChunkService final : public RequestHandler {
   ChunkLockTable locks_;
   AsyncNotifier table_changed_;
   ServiceStats stats_;
+
+  // Re-replication state (loop thread, except sync_mu_'s members).
+  TaskCounter background_;
+  bool stopping_ = false;
+  std::set<uint32_t> filling_;                 // chains with a FillChain running
+  std::map<uint32_t, uint64_t> member_of_;     // chain -> version, for the chains this server is in
+  mutable std::mutex sync_mu_;
+  std::map<uint32_t, ChainSync> sync_state_;   // GUARDED_BY(sync_mu_): progress per chain being filled
 };
 
 // Fills reply.crcs with the CRC32C of each 4 KiB piece of payload (len bytes).

@@ -67,4 +67,9 @@ Status ValidateRemove(const RemoveRequest& req, const RequestLimits& limits) {
   return CheckRouting(req.has_chunk(), req.has_chain(), req.hop(), limits);
 }
 
+Status ValidateList(const ListRequest& req) {
+  if (!req.has_chain()) return Err(EINVAL, "list request without a chain");
+  return Status::Ok();
+}
+
 }  // namespace weft::chunk

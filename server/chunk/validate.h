@@ -25,5 +25,7 @@ Status ValidateRead(const ReadRequest& req, const RequestLimits& limits);
 // A truncate: length <= chunk_size (or the maximum), update_version set exactly when hop > 0.
 Status ValidateTruncate(const TruncateRequest& req, const RequestLimits& limits);
 Status ValidateRemove(const RemoveRequest& req, const RequestLimits& limits);
+// A chain listing: the chain ref is present.
+Status ValidateList(const ListRequest& req);
 
 }  // namespace weft::chunk

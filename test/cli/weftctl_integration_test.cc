@@ -463,15 +463,113 @@ TEST_CASE("weftctl server list, show, drain and undrain", "[cli][integration]") 
   CHECK(missing.err == "weftctl: server 999 not found (list servers with: weftctl server list)\n");
   REQUIRE_EXIT(e.Ctl({"server", "drain", "999"}), 3);
 
-  // weft-meta has no drain RPC yet: a clear "not supported" and the usage exit code.
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"server", "drain", ids}, {"server", "drain", ids, "--no-wait"}, {"server", "undrain", ids}}) {
-    CtlResult r = e.Ctl(args);
-    REQUIRE_EXIT(r, 2);
-    CHECK_THAT(r.err, Catch::StartsWith("weftctl: 'server " + args[1] + "' is not supported by this cluster yet"));
-    CHECK(r.out.empty());
-  }
+  // Three servers and replication-3 chains: a drain has nowhere to move them, is refused and changes
+  // nothing.
+  CtlResult refused = e.Ctl({"server", "drain", ids});
+  REQUIRE_EXIT(refused, 5);
+  CHECK_THAT(refused.err, Catch::StartsWith("weftctl: no space: server " + ids + " cannot be drained: chain ") &&
+                              Catch::Contains("has no other up server to move to; add a chunk server first"));
+  CHECK(refused.out.empty());
   CHECK(e.CtlJson({"server", "show", ids})["state"].str() == "up");
+  CtlResult undrain = e.Ctl({"server", "undrain", ids});  // an up server: nothing to undo
+  REQUIRE_EXIT(undrain, 0);
+  CHECK(e.CtlJson({"server", "show", ids})["state"].str() == "up");
+}
+
+// Bytes of file i: distinct per file and offset.
+std::string FileBytes(int i, size_t n) {
+  std::string s(n, '\0');
+  for (size_t k = 0; k < n; ++k) s[k] = static_cast<char>((k * 131 + static_cast<size_t>(i) * 7919 + k / 4096) % 251);
+  return s;
+}
+
+TEST_CASE("weftctl server drain moves a server's data away with progress, and undrain cancels a drain",
+          "[cli][integration]") {
+  Env e(ClusterOptions{.chunk_servers = 4,
+                       .meta_args = {"--server-timeout-ms", "3000", "--heartbeat-interval-ms", "200"}});
+  e.Ok({"tenant", "create", "acme"});
+  e.Ok({"volume", "create", "data", "--tenant", "acme", "--replication", "3"});
+  ClientOptions o;
+  o.meta_address = e.cluster.meta_address();
+  o.tls_ca_file = e.cluster.tls_ca_file();
+  o.token = e.cluster.admin_token();
+  o.volume = "data";
+  auto client = Client::Connect(o);
+  REQUIRE(client.ok());
+  constexpr int kFiles = 6;
+  constexpr size_t kBytes = 3 * 1024 * 1024 + 123;
+  for (int i = 0; i < kFiles; ++i) {
+    auto created = (*client)->Create(RootCaller(), (*client)->root_ino(), "f" + std::to_string(i), 0644, 0, O_RDWR,
+                                     true, true);
+    REQUIRE(created.ok());
+    std::string data = FileBytes(i, kBytes);
+    REQUIRE((*client)->Write(created->handle, 0, data.data(), data.size()).ok());
+    REQUIRE((*client)->Close(created->handle).ok());
+  }
+  auto check_files = [&] {
+    for (int i = 0; i < kFiles; ++i) {
+      INFO("file f" << i);
+      auto attr = (*client)->Lookup(RootCaller(), (*client)->root_ino(), "f" + std::to_string(i));
+      REQUIRE(attr.ok());
+      auto fh = (*client)->Open(RootCaller(), attr->ino(), O_RDONLY);
+      REQUIRE(fh.ok());
+      std::string got(kBytes, '\0');
+      size_t off = 0;
+      while (off < kBytes) {
+        auto n = (*client)->Read(*fh, off, kBytes - off, got.data() + off);
+        REQUIRE(n.ok());
+        REQUIRE(*n > 0);
+        off += *n;
+      }
+      CHECK(got == FileBytes(i, kBytes));
+      REQUIRE((*client)->Close(*fh).ok());
+    }
+  };
+
+  Json list = e.CtlJson({"server", "list"});
+  REQUIRE(list["servers"].size() == 4);
+  const std::string first = std::to_string(static_cast<uint64_t>(list["servers"][0]["id"].num()));
+  const std::string second = std::to_string(static_cast<uint64_t>(list["servers"][1]["id"].num()));
+
+  // --no-wait returns once draining started; undrain cancels it and the server stays in its chains.
+  CtlResult started = e.Ctl({"server", "drain", second, "--no-wait"});
+  REQUIRE_EXIT(started, 0);
+  CHECK_THAT(started.out, Catch::StartsWith("server " + second + " is draining (") ||
+                              Catch::Equals("server " + second + " drained\n"));
+  Json draining = e.CtlJson({"server", "show", second});
+  if (draining["state"].str() == "draining") {
+    CHECK(draining["drain"]["chains_left"].num() > 0);
+    CHECK(draining["drain"]["blocked"].str().empty());
+  }
+  CtlResult cancelled = e.Ctl({"server", "undrain", second});
+  REQUIRE_EXIT(cancelled, 0);
+  CHECK_THAT(cancelled.out, Catch::StartsWith("server " + second + " takes chains again"));
+  CHECK(e.CtlJson({"server", "show", second})["state"].str() == "up");
+
+  // drain --wait: progress lines on stderr (not a terminal), then the result.
+  CtlResult drained = e.Ctl({"server", "drain", first});
+  REQUIRE_EXIT(drained, 0);
+  CHECK(drained.out == "server " + first + " drained\n");
+  CHECK_THAT(drained.err, Catch::StartsWith("drain server " + first + ": ") && Catch::Contains(" chains ("));
+  Json shown = e.CtlJson({"server", "show", first});
+  CHECK(shown["state"].str() == "drained");
+  CHECK(shown["chains"].size() == 0);
+  Json status = e.CtlJson({"cluster", "status"});
+  CHECK(status["degraded_chains"].num() == 0);
+  CHECK(status["under_replicated"].num() == 0);
+  check_files();
+  CtlResult again = e.Ctl({"server", "drain", first});  // a drained server: nothing to do
+  REQUIRE_EXIT(again, 0);
+  CHECK(again.out == "server " + first + " drained\n");
+
+  // The data no longer depends on it: stop it and read everything again.
+  int index = -1;
+  for (int i = 0; i < 4; ++i) {
+    if (e.cluster.chunk(i).data_address == shown["address"].str()) index = i;
+  }
+  REQUIRE(index >= 0);
+  e.cluster.StopChunk(index, SIGKILL);
+  check_files();
 }
 
 TEST_CASE("weftctl tenant token issue, list and revoke, and a tenant's token sees only its tenant (exit code 4)",

@@ -91,7 +91,9 @@ class ClusterManagerImpl final : public ClusterManager {
       std::set<uint64_t> ids;
       for (uint32_t chain_id : layout.chains()) {
         for (const auto& c : table_.chains()) {
-          if (c.id() == chain_id) ids.insert(c.servers().begin(), c.servers().end());
+          if (c.id() != chain_id) continue;
+          ids.insert(c.servers().begin(), c.servers().end());
+          ids.insert(c.syncing().begin(), c.syncing().end());  // replicas being filled hold copies too
         }
       }
       for (const auto& s : table_.servers()) {
@@ -121,24 +123,42 @@ class ClusterManagerImpl final : public ClusterManager {
       if (s.state() == SERVER_DOWN) ++down;
       else ++up;
     }
+    uint64_t under = 0;
     for (const auto& c : table_.chains()) {
-      if (static_cast<uint32_t>(c.servers_size()) < c.replication()) ++degraded;
+      if (static_cast<uint32_t>(c.servers_size()) >= c.replication()) continue;
+      ++degraded;
+      // Chunks still to copy into the chain, as far as its replica being filled has listed them.
+      auto it = fills_.find(c.id());
+      if (it != fills_.end()) under += it->second.chunks_total() - std::min(it->second.chunks_done(), it->second.chunks_total());
     }
     out->set_servers_up(up);
     out->set_servers_down(down);
     out->set_degraded_chains(degraded);
+    out->set_under_replicated(under);
   }
 
   StatusOr<ServerResponse> GetServer(uint64_t id) const override {
     std::lock_guard lock(mu_);
-    ServerResponse out;
-    const ServerInfo* s = FindServer(id);
-    if (!s) return Err(ENOENT, "no chunk server with id {}", id);
-    *out.mutable_server() = *s;
-    for (const auto& c : table_.chains()) {
-      if (std::find(c.servers().begin(), c.servers().end(), id) != c.servers().end()) out.add_chains(c.id());
+    return ServerView(id);
+  }
+
+  StatusOr<ServerResponse> Drain(uint64_t id, bool drain) override {
+    std::lock_guard lock(mu_);
+    ChainTable next = table_;
+    Status s = drain ? StartDrain(&next, id) : StopDrain(&next, id);
+    if (!s.ok()) return s;
+    const ServerInfo* before = FindServer(id);
+    const ServerState was = before->state();
+    PlanReplacements(&next, &blocked_);
+    FinishDrains(&next);
+    if (next.SerializeAsString() != table_.SerializeAsString()) {
+      RETURN_IF_ERROR(Persist(std::move(next)));
+      const ServerInfo* now = FindServer(id);
+      if (now->state() != was) {
+        spdlog::info("cluster: server {} is {} (was {})", id, ServerState_Name(now->state()), ServerState_Name(was));
+      }
     }
-    return out;
+    return ServerView(id);
   }
 
   void Stop() override {
@@ -198,6 +218,7 @@ class ClusterManagerImpl final : public ClusterManager {
     s->set_last_heartbeat_ms(NowUnixMs());
     uint64_t id = s->id();
     BuildChains(&next, opts_);
+    PlanReplacements(&next, &blocked_);  // a new or returning server may heal chains that lost a member
     RETURN_IF_ERROR(Persist(std::move(next)));
     last_seen_[id] = MonoMs();
     resp->set_server_id(id);
@@ -225,8 +246,68 @@ class ClusterManagerImpl final : public ClusterManager {
     s->set_used_bytes(req.used_bytes());
     s->set_chunks(req.chunks());
     s->set_last_heartbeat_ms(NowUnixMs());
+    if (req.syncs_size() > 0) OnFillReports(req);
     if (req.chain_table_version() != table_.version()) *resp->mutable_table() = table_;
     return Status::Ok();
+  }
+
+  // REQUIRES: mu_ held. Records fill progress; a replica that reports its chain complete becomes a
+  // member (and a draining server may leave the chain); drains that finish are marked.
+  void OnFillReports(const HeartbeatRequest& req) {
+    ChainTable next = table_;
+    bool changed = false;
+    for (const ChainSync& fs : req.syncs()) {
+      const ChainInfo* c = FindChain(fs.chain_id());
+      if (!c || std::find(c->syncing().begin(), c->syncing().end(), req.server_id()) == c->syncing().end()) continue;
+      fills_[fs.chain_id()] = fs;
+      if (!fs.done()) continue;
+      if (PromoteFilled(&next, req.server_id(), fs.chain_id(), fs.chain_version())) {
+        spdlog::info("cluster: server {} holds chain {} in full ({} chunks copied): it is a member now", req.server_id(),
+                     fs.chain_id(), fs.chunks_done());
+        fills_.erase(fs.chain_id());
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    FinishDrains(&next);
+    for (const auto& s : next.servers()) {
+      const ServerInfo* was = FindServer(s.id());
+      if (was && was->state() == SERVER_DRAINING && s.state() == SERVER_DRAINED) {
+        spdlog::info("cluster: server {} is drained: it holds no chain", s.id());
+      }
+    }
+    PlanReplacements(&next, &blocked_);
+    if (Status s = Persist(std::move(next)); !s.ok()) spdlog::error("cluster: persist: {}", s.ToString());
+  }
+
+  // REQUIRES: mu_ held.
+  StatusOr<ServerResponse> ServerView(uint64_t id) const {
+    ServerResponse out;
+    const ServerInfo* s = FindServer(id);
+    if (!s) return Err(ENOENT, "no chunk server with id {}", id);
+    *out.mutable_server() = *s;
+    uint32_t left = 0;
+    std::string blocked;
+    for (const auto& c : table_.chains()) {
+      bool member = std::find(c.servers().begin(), c.servers().end(), id) != c.servers().end();
+      bool filling = std::find(c.syncing().begin(), c.syncing().end(), id) != c.syncing().end();
+      if (!member && !filling) continue;
+      out.add_chains(c.id());
+      ++left;
+      if (s->state() != SERVER_DRAINING || !member) continue;
+      if (auto it = fills_.find(c.id()); it != fills_.end()) {
+        out.set_drain_chunks_done(out.drain_chunks_done() + it->second.chunks_done());
+        out.set_drain_chunks_total(out.drain_chunks_total() + it->second.chunks_total());
+      }
+      if (auto it = blocked_.find(c.id()); it != blocked_.end() && c.syncing_size() == 0 && blocked.empty()) {
+        blocked = fmt::format("chain {}: {}", c.id(), it->second);
+      }
+    }
+    if (s->state() == SERVER_DRAINING) {
+      out.set_drain_chains_left(left);
+      out.set_drain_blocked(blocked);
+    }
+    return out;
   }
 
   void GetTable(const ChainTableRequest& req, ChainTable* resp) {
@@ -248,10 +329,21 @@ class ClusterManagerImpl final : public ClusterManager {
     }
     return nullptr;
   }
+  const ChainInfo* FindChain(uint32_t id) const {
+    for (const auto& c : table_.chains()) {
+      if (c.id() == id) return &c;
+    }
+    return nullptr;
+  }
 
   // REQUIRES: mu_ held. Bumps the version, writes the table durably, then makes it current.
   Status Persist(ChainTable next) {
     next.set_version(table_.version() + 1);
+    for (auto it = fills_.begin(); it != fills_.end();) {  // progress of fills that ended
+      bool live = false;
+      for (const auto& c : next.chains()) live = live || (c.id() == it->first && c.syncing_size() > 0);
+      it = live ? std::next(it) : fills_.erase(it);
+    }
     auto batch = kv_->NewBatch();
     batch->Put(kTableKey, next.SerializeAsString());
     RETURN_IF_ERROR(kv_->Commit(*batch, /*sync=*/true));
@@ -283,6 +375,7 @@ class ClusterManagerImpl final : public ClusterManager {
         last_seen_.erase(id);
       }
       BuildChains(&next, opts_);
+      PlanReplacements(&next, &blocked_);
       if (Status s = Persist(std::move(next)); !s.ok()) spdlog::error("cluster: persist: {}", s.ToString());
     }
   }
@@ -305,6 +398,8 @@ class ClusterManagerImpl final : public ClusterManager {
   ChainTable table_;                      // GUARDED_BY(mu_)
   std::map<uint64_t, int64_t> last_seen_;  // GUARDED_BY(mu_): monotonic ms of the last beat
   size_t cursor_ = 0;                     // GUARDED_BY(mu_)
+  std::map<uint32_t, ChainSync> fills_;   // GUARDED_BY(mu_): progress of the replicas being filled, by chain
+  std::map<uint32_t, std::string> blocked_;  // GUARDED_BY(mu_): chains needing a replica that none can take
   bool stopping_ = false;                 // GUARDED_BY(mu_)
   std::thread detector_;
 

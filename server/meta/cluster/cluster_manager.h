@@ -59,6 +59,10 @@ class ClusterManager {
   // Fills the cluster part of a status response: table, servers_up/down, degraded_chains.
   virtual void FillStatus(ClusterStatusResponse* out) const = 0;
   virtual StatusOr<ServerResponse> GetServer(uint64_t id) const = 0;
+  // Starts (drain) or stops (undrain) moving server id's chain memberships to other servers
+  // (chain_builder.h StartDrain/StopDrain): replicas are filled, then the server leaves each chain, and it
+  // is drained when it is in none. Returns the server's view after the change.
+  virtual StatusOr<ServerResponse> Drain(uint64_t id, bool drain) = 0;
 
   // Stops the failure detector (idempotent; also done by the destructor).
   virtual void Stop() = 0;

@@ -105,6 +105,15 @@ R* AdminService::GetServer(C* c, const ServerRequest* q, ServerResponse* r) {
   return FinishCall(c, s.status());
 }
 
+// Persists the chain table with a synced write under the cluster lock: rare, and the admin waits for it.
+R* AdminService::DrainServer(C* c, const DrainServerRequest* q, ServerResponse* r) {
+  if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
+  if (!cluster_) return FinishCall(c, Err(ENOENT, "no chunk server with id {}", q->id()));
+  auto s = cluster_->Drain(q->id(), q->drain());
+  if (s.ok()) *r = std::move(*s);
+  return FinishCall(c, s.status());
+}
+
 R* AdminService::IssueToken(C* c, const IssueTokenRequest* q, IssueTokenResponse* r) {
   if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
   auto* reactor = c->DefaultReactor();

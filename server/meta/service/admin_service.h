@@ -39,6 +39,7 @@ class AdminService final : public Admin::CallbackService {
   Reactor* GetClass(Ctx* c, const ClassRequest* q, VolumeClass* r) override;
   Reactor* ClusterStatus(Ctx* c, const ClusterStatusRequest* q, ClusterStatusResponse* r) override;
   Reactor* GetServer(Ctx* c, const ServerRequest* q, ServerResponse* r) override;
+  Reactor* DrainServer(Ctx* c, const DrainServerRequest* q, ServerResponse* r) override;
   Reactor* IssueToken(Ctx* c, const IssueTokenRequest* q, IssueTokenResponse* r) override;
   Reactor* RevokeToken(Ctx* c, const RevokeTokenRequest* q, RevokeTokenResponse* r) override;
   Reactor* ListTokens(Ctx* c, const ListTokensRequest* q, ListTokensResponse* r) override;
