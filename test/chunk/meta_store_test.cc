@@ -13,6 +13,7 @@ TEST_CASE("a chunk record round-trips and rejects damage", "[chunk][meta]") {
   m.committed = 8;
   m.length = 10000;
   m.chunk_size = 4u << 20;
+  m.chain_id = 17;
   m.crcs = {1, 2, 3};
   std::string enc = EncodeChunkMeta(m);
   auto back = DecodeChunkMeta(enc);
@@ -29,6 +30,25 @@ TEST_CASE("a chunk record round-trips and rejects damage", "[chunk][meta]") {
   // Keys of one inode sort by index.
   CHECK(EncodeChunkKey({5, 2}) < EncodeChunkKey({5, 10}));
   CHECK(EncodeChunkKey({5, 0xffffffff}) < EncodeChunkKey({6, 0}));
+}
+
+TEST_CASE("a format 1 chunk record (before chain ids) still decodes, with chain 0", "[chunk][meta]") {
+  // u8 1, u64 version 5, u64 committed 5, u32 length 4096, u32 chunk_size 1 MiB, u32 n 1, u32 crc, u32 crc.
+  std::string v1;
+  auto le = [&](uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) v1.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  le(1, 1), le(5, 8), le(5, 8), le(4096, 4), le(1u << 20, 4), le(1, 4), le(0xabcd, 4);
+  le(weft::Crc32c(v1), 4);
+  auto m = DecodeChunkMeta(v1);
+  REQUIRE(m.ok());
+  CHECK(m->version == 5);
+  CHECK(m->length == 4096);
+  CHECK(m->chunk_size == 1u << 20);
+  CHECK(m->crcs == std::vector<uint32_t>{0xabcd});
+  CHECK(m->chain_id == 0);
+  v1[0] = 3;
+  CHECK(DecodeChunkMeta(v1).status().err() == EBADMSG);
 }
 
 TEST_CASE("both record engines store, list and delete", "[chunk][meta]") {
@@ -66,6 +86,24 @@ TEST_CASE("both record engines store, list and delete", "[chunk][meta]") {
       int n = 0;
       REQUIRE(s->ForEach([&](const ChunkKey&, const ChunkMeta&) { ++n; }).ok());
       CHECK(n == 6);
+
+      // Scan pages through the records in key order, resuming after the last key visited.
+      std::vector<ChunkKey> seen;
+      std::optional<ChunkKey> after;
+      int pages = 0;
+      for (;;) {
+        auto next = s->Scan(after, 4, [&](const ChunkKey& k, const ChunkMeta&) { seen.push_back(k); });
+        REQUIRE(next.ok());
+        ++pages;
+        if (!*next) break;
+        CHECK(**next == seen.back());
+        after = *next;
+      }
+      CHECK(pages == 2);
+      CHECK(seen == std::vector<ChunkKey>{{2, 9}, {3, 0}, {3, 1}, {3, 3}, {3, 4}, {4, 0}});
+      auto from = s->Scan(ChunkKey{3, 2}, 100, [&](const ChunkKey& k, const ChunkMeta&) { CHECK(k > ChunkKey{3, 2}); });
+      REQUIRE(from.ok());
+      CHECK_FALSE(from->has_value());
       s.reset();
       std::filesystem::remove_all(dir);
     }
