@@ -1,6 +1,7 @@
 // Errors a user must see honestly, and durability across killed processes, on a real mount.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
 
 #include "test/fuse/fuse_test_util.h"
@@ -85,4 +86,55 @@ TEST_CASE("fsync'd data survives kill -9 of any one chunk server, and writes go 
       CHECK(ReadFile(m.Path("after")) == more);
     }
   }
+}
+
+TEST_CASE("a mount writes and reads on while a chunk server drains, and needs nothing from it afterwards",
+          "[fuse][integration]") {
+  ClusterOptions opts;
+  opts.chunk_servers = 4;
+  opts.meta_args = {"--server-timeout-ms", "3000", "--heartbeat-interval-ms", "200"};
+  VolumeSpec spec;
+  spec.replication = 3;
+  MountedCluster m(spec, opts);
+  std::string before = RandomData(24 << 20, 21);
+  REQUIRE(WriteFile(m.Path("before"), before, true) == 0);
+
+  uint64_t id = 0;  // weft-meta's id of fixture server 0
+  for (uint64_t i = 1; i <= 4 && id == 0; ++i) {
+    if (m.cluster.GetServer(i).server().address() == m.cluster.chunk(0).data_address) id = i;
+  }
+  REQUIRE(id != 0);
+
+  std::atomic<bool> stop{false};
+  std::vector<std::string> written;
+  int errors = 0;
+  std::thread io([&] {
+    for (int i = 0; !stop || i < 3; ++i) {
+      std::string name = "during" + std::to_string(i);
+      std::string data = RandomData((2 << 20) + 4096 * static_cast<size_t>(i), 100 + static_cast<unsigned>(i));
+      if (WriteFile(m.Path(name), data, true) != 0 || ReadFile(m.Path(name)) != data) ++errors;
+      written.push_back(name);
+    }
+  });
+  m.cluster.DrainServer(id, true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  weft::ServerState state = weft::SERVER_DRAINING;
+  while (state != weft::SERVER_DRAINED && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    state = m.cluster.GetServer(id).server().state();
+  }
+  stop = true;
+  io.join();
+  REQUIRE(state == weft::SERVER_DRAINED);
+  CHECK(errors == 0);
+
+  m.cluster.StopChunk(0, SIGKILL);
+  CHECK(ReadFile(m.Path("before")) == before);
+  for (size_t i = 0; i < written.size(); ++i) {
+    INFO(written[i]);
+    CHECK(ReadFile(m.Path(written[i])) == RandomData((2 << 20) + 4096 * i, 100 + static_cast<unsigned>(i)));
+  }
+  std::string after = RandomData(6 << 20, 22);
+  CHECK(WriteFile(m.Path("after"), after, true) == 0);
+  CHECK(ReadFile(m.Path("after")) == after);
 }
