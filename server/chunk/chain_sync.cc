@@ -29,14 +29,27 @@ void ChunkService::OnTableChanged() {
       asio::co_spawn(loop_, FillChain(v.id, background_.Start()), asio::detached);
     }
   }
-  // Chains this server left (a newer version of the chain without it): its copies there are no one's.
-  // Not on a table whose chain is older than the one this server knew (weft-meta lost its state).
+  // Chains this server left (a newer version of the chain without it). Not on a table whose chain is
+  // older than the one this server knew (weft-meta lost its state).
   for (const auto& [id, version] : member_of_) {
     if (now.count(id) || filling_.count(id)) continue;
     auto v = chains_->Find(id);
-    if (v && v->version > version) asio::co_spawn(loop_, PurgeLeftChain(id, background_.Start()), asio::detached);
+    if (v && v->version > version) left_.insert(id);
   }
   member_of_ = std::move(now);
+  // Its copies there are removed once the chain holds every replica without it: until then they may be
+  // the last copies left if the chain's members fail too (e.g. weft-meta cut off from every server).
+  for (auto it = left_.begin(); it != left_.end();) {
+    auto v = chains_->Find(*it);
+    if (!v || v->member()) {
+      it = left_.erase(it);
+    } else if (v->readable >= v->replication && v->readable > 0) {
+      asio::co_spawn(loop_, PurgeLeftChain(*it, background_.Start()), asio::detached);
+      it = left_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void ChunkService::StopBackground() {
@@ -188,31 +201,51 @@ asio::awaitable<StatusOr<uint64_t>> ChunkService::CopyChunk(const ChainView& vie
   if (Status s = CheckChainCurrent(view); !s.ok()) co_return s;
   auto local = store_->GetMeta(key);
   if (!local.ok()) co_return local.status();
-  ReadRequest rq;
-  rq.mutable_chunk()->set_ino(key.ino);
-  rq.mutable_chunk()->set_index(key.index);
-  rq.mutable_chain()->set_chain_id(view.id);
-  rq.mutable_chain()->set_chain_version(view.version);
-  rq.set_whole_chunk(true);
-  rq.set_any_state(true);
-  rq.set_capability(PeerCapability(key.ino));
-  auto reply = co_await peers_->Call(src, PeerPool::kRepairLane, FRAME_READ, rq, {}, options_.peer_read_timeout);
-  if (!reply.ok()) co_return Err(EAGAIN, "copy chunk {} from {}: {}", key.ToString(), src, reply.status().ToString());
-  const DataReply& d = reply->reply;
-  if (d.err() != 0) co_return Status(d.err(), fmt::format("copy chunk {} from {}: {}", key.ToString(), src, d.message()));
-  if (d.chunk_version() == 0) co_return 0;  // removed at the source since the listing (the removal reached here too)
-  // An update that reached this copy first (replicas apply concurrently) is newer than the source's.
-  if (*local && (*local)->version >= d.chunk_version()) co_return 0;
-  long bad = FirstBadBlock(reply->payload.data(), d.length(), {d.crcs().data(), static_cast<size_t>(d.crcs_size())});
-  if (bad >= 0) co_return Err(EBADMSG, "copy chunk {} from {}: piece {} fails its CRC", key.ToString(), src, bad);
-  IoBuffer buf = d.length() ? std::move(reply->payload) : store_->pool()->Get(kCrcBlock);
-  auto data = co_await locks->data.Exclusive();
-  // This server ends the write path, so the copy is committed as it lands.
-  const UpdateVersion v{d.chunk_version(), d.chunk_version(), chunk_size, view.id};
-  auto m = co_await store_->Install(key, *local, buf, d.length(), v);
-  if (!m.ok()) co_return m.status().Annotate("copy chunk " + key.ToString());
-  ++stats_.filled_chunks;
-  co_return uint64_t{d.length()};
+  // From the read tail; when its copy cannot be read (a block failing its checksum there), from the other
+  // readable members, which hold the same version or a newer one.
+  std::vector<std::string> sources{src};
+  for (size_t i = view.readable; i-- > 0;) {
+    if (!view.addresses[i].empty() && view.addresses[i] != src) sources.push_back(view.addresses[i]);
+  }
+  std::string tried;
+  for (const std::string& from : sources) {
+    ReadRequest rq;
+    rq.mutable_chunk()->set_ino(key.ino);
+    rq.mutable_chunk()->set_index(key.index);
+    rq.mutable_chain()->set_chain_id(view.id);
+    rq.mutable_chain()->set_chain_version(view.version);
+    rq.set_whole_chunk(true);
+    rq.set_any_state(true);
+    rq.set_capability(PeerCapability(key.ino));
+    auto reply = co_await peers_->Call(from, PeerPool::kRepairLane, FRAME_READ, rq, {}, options_.peer_read_timeout);
+    if (!reply.ok()) {
+      tried += fmt::format("; {}: {}", from, reply.status().ToString());
+      continue;
+    }
+    const DataReply& d = reply->reply;
+    if (d.err() == ESTALE) co_return Status(ESTALE, fmt::format("copy chunk {} from {}: {}", key.ToString(), from, d.message()));
+    if (d.err() != 0) {
+      tried += fmt::format("; {}: {} {}", from, ErrnoName(d.err()), d.message());
+      continue;
+    }
+    if (d.chunk_version() == 0) co_return 0;  // removed since the listing (the removal reached here too)
+    // An update that reached this copy first (replicas apply concurrently) is newer than the source's.
+    if (*local && (*local)->version >= d.chunk_version()) co_return 0;
+    long bad = FirstBadBlock(reply->payload.data(), d.length(), {d.crcs().data(), static_cast<size_t>(d.crcs_size())});
+    if (bad >= 0) {
+      tried += fmt::format("; {}: piece {} fails its CRC in transit", from, bad);
+      continue;
+    }
+    IoBuffer buf = d.length() ? std::move(reply->payload) : store_->pool()->Get(kCrcBlock);
+    auto data = co_await locks->data.Exclusive();
+    // This server ends the write path, so the copy is committed as it lands.
+    const UpdateVersion v{d.chunk_version(), d.chunk_version(), chunk_size, view.id};
+    auto m = co_await store_->Install(key, *local, buf, d.length(), v);
+    if (!m.ok()) co_return m.status().Annotate("copy chunk " + key.ToString());
+    ++stats_.filled_chunks;
+    co_return uint64_t{d.length()};
+  }
+  co_return Err(EAGAIN, "copy chunk {}: no member of chain {} gave a good copy{}", key.ToString(), view.id, tried);
 }
 
 asio::awaitable<StatusOr<uint64_t>> ChunkService::PurgeChain(uint32_t chain_id, bool unless_member) {

@@ -13,6 +13,7 @@ bool ChainTableCache::Update(const ChainTable& table, bool force) {
     ChainView v;
     v.id = c.id();
     v.version = c.version();
+    v.replication = c.replication();
     for (uint64_t id : c.servers()) v.servers.push_back(id);
     v.readable = v.servers.size();
     for (uint64_t id : c.syncing()) v.servers.push_back(id);

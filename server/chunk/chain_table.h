@@ -24,6 +24,7 @@ struct ChainView {
   std::vector<uint64_t> servers;
   std::vector<std::string> addresses;  // data-plane host:port of each server ("" when unknown)
   size_t readable = 0;                 // servers[0, readable) serve reads; the rest are being filled
+  uint32_t replication = 0;            // the chain's target length
   int position = -1;                   // this server's index in servers, -1 when not a member
 
   bool member() const { return position >= 0; }

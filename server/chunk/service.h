@@ -167,6 +167,7 @@ class ChunkService final : public RequestHandler {
   bool stopping_ = false;
   std::set<uint32_t> filling_;                 // chains with a FillChain running
   std::map<uint32_t, uint64_t> member_of_;     // chain -> version, for the chains this server is in
+  std::set<uint32_t> left_;                    // chains left whose copies here wait for the chain to be full
   mutable std::mutex sync_mu_;
   std::map<uint32_t, ChainSync> sync_state_;   // GUARDED_BY(sync_mu_): progress per chain being filled
 };

@@ -2,6 +2,9 @@
 // writes go on, the server leaves them and ends drained and empty; a chain that lost a member is healed
 // onto a spare server; only chunk servers may list a chain. Every check reads the bytes back from every
 // member with the test's own data client.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -10,11 +13,13 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "server/chunk/fd_cache.h"
 #include "test/chunk/chain_checks.h"
 #include "test/chunk/chain_fixture.h"
 #include "test/chunk/store_harness.h"
 
 using weft::test::ChainFixture;
+using weft::test::MakeRead;
 using weft::test::CheckReplicasHold;
 using weft::test::MakeWrite;
 using weft::test::TestDataClient;
@@ -217,4 +222,39 @@ TEST_CASE("only chunk servers list a chain: a client capability is refused", "[c
   // A stale chain version is refused like any other request.
   req.mutable_chain()->set_chain_version(f.chain.version() - 1);
   CHECK(c.Call(weft::FRAME_LIST, req).reply.err() == ESTALE);
+}
+
+TEST_CASE("a fill copies a chunk whose copy at the tail fails its checksum from another member",
+          "[chunk][integration][rereplication]") {
+  ChainFixture f(FourServers());
+  std::mutex mu;
+  std::map<uint32_t, std::string> model;
+  WriteSome(f, mu, 903, 2, 8, 7, model);
+  // Damage block 1 of chunk 0 on the tail, the filler's first source.
+  {
+    weft::chunk::ChunkPaths paths({f.cluster.chunk(f.Index(2)).data_dir});
+    int fd = open(paths.Path({903, 0}).c_str(), O_WRONLY);
+    REQUIRE(fd >= 0);
+    REQUIRE(pwrite(fd, "CORRUPTED", 9, 4096 + 7) == 9);
+    fsync(fd);
+    close(fd);
+  }
+  const uint64_t head_id = f.chain.servers(0);
+  f.cluster.DrainServer(head_id, true);
+  const int64_t deadline = weft::MonoMs() + 60000;
+  while (f.cluster.GetServer(head_id).server().state() != weft::SERVER_DRAINED && weft::MonoMs() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(f.cluster.GetServer(head_id).server().state() == weft::SERVER_DRAINED);
+  f.Refresh();
+  REQUIRE(f.chain.servers_size() == 3);
+  // The new member got good bytes: read it alone, with repair out of the picture (any_state refuses to
+  // repair and fails on a bad block).
+  TestDataClient c(f.Addr(2), f.Signer(), f.tls());
+  weft::ReadRequest rq = MakeRead(903, 0, f.chain, 0, static_cast<uint32_t>(model[0].size()));
+  rq.set_any_state(true);
+  auto got = c.Call(weft::FRAME_READ, rq);
+  REQUIRE(got.reply.err() == 0);
+  CHECK(got.payload == model[0]);
+  CheckReplicasHold(f, 3, 903, model);  // the old tail's bad block is repaired on this read
 }
