@@ -209,14 +209,7 @@ asio::awaitable<StatusOr<uint64_t>> ChunkService::CopyChunk(const ChainView& vie
   }
   std::string tried;
   for (const std::string& from : sources) {
-    ReadRequest rq;
-    rq.mutable_chunk()->set_ino(key.ino);
-    rq.mutable_chunk()->set_index(key.index);
-    rq.mutable_chain()->set_chain_id(view.id);
-    rq.mutable_chain()->set_chain_version(view.version);
-    rq.set_whole_chunk(true);
-    rq.set_any_state(true);
-    rq.set_capability(PeerCapability(key.ino));
+    const ReadRequest rq = WholeChunkRead(view, key);
     auto reply = co_await peers_->Call(from, PeerPool::kRepairLane, FRAME_READ, rq, {}, options_.peer_read_timeout);
     if (!reply.ok()) {
       tried += fmt::format("; {}: {}", from, reply.status().ToString());

@@ -22,6 +22,18 @@ std::vector<size_t> PeersTailFirst(const ChainView& view) {
 
 }  // namespace
 
+ReadRequest ChunkService::WholeChunkRead(const ChainView& view, const ChunkKey& key) const {
+  ReadRequest rq;
+  rq.mutable_chunk()->set_ino(key.ino);
+  rq.mutable_chunk()->set_index(key.index);
+  rq.mutable_chain()->set_chain_id(view.id);
+  rq.mutable_chain()->set_chain_version(view.version);
+  rq.set_whole_chunk(true);
+  rq.set_any_state(true);
+  rq.set_capability(PeerCapability(key.ino));
+  return rq;
+}
+
 asio::awaitable<Status> ChunkService::RepairBlocks(const ChainView& view, const ChunkKey& key, const ChunkMeta& meta,
                                                    const std::vector<uint32_t>& bad, ReadResult* rr) {
   // Contiguous runs of bad blocks, each fetched with one read.
@@ -115,14 +127,7 @@ asio::awaitable<StatusOr<ChunkMeta>> ChunkService::SyncFromPredecessor(const Cha
                                                                        const UpdateVersion& v) {
   if (view.position <= 0) co_return Err(EINVAL, "the head has no predecessor to sync chunk {} from", key.ToString());
   const std::string& prev = view.addresses[static_cast<size_t>(view.position) - 1];
-  ReadRequest rq;
-  rq.mutable_chunk()->set_ino(key.ino);
-  rq.mutable_chunk()->set_index(key.index);
-  rq.mutable_chain()->set_chain_id(view.id);
-  rq.mutable_chain()->set_chain_version(view.version);
-  rq.set_whole_chunk(true);
-  rq.set_any_state(true);
-  rq.set_capability(PeerCapability(key.ino));
+  const ReadRequest rq = WholeChunkRead(view, key);
   auto reply = co_await peers_->Call(prev, PeerPool::kRepairLane, FRAME_READ, rq, {}, options_.peer_read_timeout);
   if (!reply.ok()) co_return Err(EAGAIN, "sync chunk {} from {}: {}", key.ToString(), prev, reply.status().ToString());
   const DataReply& d = reply->reply;

@@ -96,6 +96,8 @@ class ChunkService final : public RequestHandler {
   asio::awaitable<Response> HandleList(Request& r);
   // A capability for this server's own chain listings (inode 0, kCapList).
   std::string ListCapability() const;
+  // A peer read of key's whole chunk in any state, with this server's own capability (sync and fill).
+  ReadRequest WholeChunkRead(const ChainView& view, const ChunkKey& key) const;
 
   // --- Re-replication (chain_sync.cc) ---
   // Fills this server with chain_id's chunks while it is a replica being filled there, then reports
