@@ -258,3 +258,47 @@ TEST_CASE("a fill copies a chunk whose copy at the tail fails its checksum from 
   CHECK(got.payload == model[0]);
   CheckReplicasHold(f, 3, 903, model);  // the old tail's bad block is repaired on this read
 }
+
+TEST_CASE("a replica being filled that stops is replaced, and a weft-meta restart mid-drain loses nothing",
+          "[chunk][integration][rereplication]") {
+  weft::test::ClusterOptions opts = FourServers();
+  opts.chunk_servers = 5;
+  ChainFixture f(opts);
+  std::mutex mu;
+  std::map<uint32_t, std::string> model;
+  WriteSome(f, mu, 904, 4, 20, 9, model);
+
+  const uint64_t drained_id = f.chain.servers(1);
+  f.cluster.DrainServer(drained_id, true);
+  // Freeze the chain's replica being filled before it can copy much (it learns of the change with its
+  // next heartbeat), and restart weft-meta while the drain is under way.
+  weft::ChainInfo planned = weft::test::GetChain(f.cluster.meta_address(), f.tls(), f.chain.id());
+  REQUIRE(planned.syncing_size() == 1);
+  const uint64_t frozen_id = planned.syncing(0);
+  const int frozen = FixtureIndex(f, frozen_id);
+  f.cluster.StopChunk(frozen, SIGSTOP);
+  f.cluster.RestartMeta(SIGKILL);
+
+  const int64_t deadline = weft::MonoMs() + 60000;
+  while (weft::MonoMs() < deadline) {
+    try {
+      if (f.cluster.GetServer(drained_id).server().state() == weft::SERVER_DRAINED) break;
+    } catch (const std::exception&) {
+      // weft-meta is coming back
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(f.cluster.GetServer(drained_id).server().state() == weft::SERVER_DRAINED);
+  f.cluster.StopChunk(frozen, SIGCONT);
+  {
+    std::lock_guard lock(mu);
+    f.Refresh();
+  }
+  REQUIRE(f.chain.servers_size() == 3);
+  CHECK_FALSE(Contains(f.chain, drained_id));
+  CHECK_FALSE(Contains(f.chain, frozen_id));  // it missed its heartbeat deadline: another server took its place
+  CheckReplicasHold(f, 3, 904, model);
+  // Writes go on with the new chain.
+  WriteSome(f, mu, 904, 4, 10, 10, model);
+  CheckReplicasHold(f, 3, 904, model);
+}
