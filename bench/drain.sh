@@ -5,18 +5,23 @@
 # undrains it again, the next run the next server. The rate is the bytes the drained server held (its
 # used_bytes before the drain) over the drain's wall time. Beside it, in the same run on the same disk:
 # the local file system copying the same number of bytes (cp of a file, then sync), which is what moving
-# a server's data by hand would cost at best. Prints medians of --runs runs. Leaves nothing running.
+# a server's data by hand would cost at best. With --foreground, each run also measures 4 KiB random
+# reads through the mount (bench/fio/randread-4k.fio, 10 s) alone and while the drain runs. --fill-rate-mb
+# caps each chunk server's copying (weft-chunk --fill-rate-mb). Prints medians of --runs runs. Leaves
+# nothing running.
 #
-#   sudo bench/drain.sh [--size 2G] [--runs 3] [--no-build]
+#   sudo bench/drain.sh [--size 2G] [--runs 3] [--foreground] [--fill-rate-mb N] [--no-build]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-size=2G runs=3 build=1
+size=2G runs=3 build=1 foreground=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --foreground) foreground=1; shift ;;
+    --fill-rate-mb) export WEFT_CHUNK_ARGS="--fill-rate-mb $2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    *) sed -n '2,10p' "$0"; exit 2 ;;
+    *) sed -n '2,13p' "$0"; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "drain: needs root (FUSE mounts, dropping caches)" >&2; exit 1; }
@@ -41,6 +46,12 @@ n=$(( (bytes + (256 << 20) - 1) / (256 << 20) ))
 for i in $(seq 1 "$n"); do
   dd if=/dev/urandom of="$work/mnt/f$i" bs=1M count=256 conv=fsync status=none
 done
+# randread-4k.fio reads fio-seq.dat: the first file, by that name.
+mv "$work/mnt/f1" "$work/mnt/fio-seq.dat"
+randread() {  # IOPS of 10 s of 4 KiB random reads through the mount
+  SIZE=256M DIR=$work/mnt RUNTIME=10 fio --output-format=json "$top/bench/fio/randread-4k.fio" |
+    python3 -c 'import json,sys; print(round(json.load(sys.stdin)["jobs"][0]["read"]["iops"]))'
+}
 mkdir -p "$work/local"
 dd if=/dev/urandom of="$work/local/src" bs=1M count=$(( n * 256 )) conv=fsync status=none
 
@@ -54,9 +65,23 @@ for run in $(seq 1 "$runs"); do
   id=$(eval echo "\${$(( (run - 1) % $# + 1 ))}")
   sleep 2  # a fresh heartbeat: used_bytes after the previous run's moves
   held=$(used "$id")
+  if [ $foreground = 1 ]; then
+    sync; echo 3 >/proc/sys/vm/drop_caches
+    alone=$(randread)
+    sync; echo 3 >/proc/sys/vm/drop_caches
+  fi
   start=$(date +%s.%N)
-  ctl server drain "$id" >/dev/null 2>&1
-  end=$(date +%s.%N)
+  if [ $foreground = 1 ]; then
+    ( ctl server drain "$id" >/dev/null 2>&1; date +%s.%N >"$work/drain.end" ) &
+    during=$(randread)
+    wait
+    end=$(cat "$work/drain.end")
+    printf 'alone %s\nduring %s\n' "$alone" "$during" >>"$results"
+    echo "drain: run $run: random reads $alone IOPS alone, $during IOPS during the drain (10 s from its start)" >&2
+  else
+    ctl server drain "$id" >/dev/null 2>&1
+    end=$(date +%s.%N)
+  fi
   ctl server undrain "$id" >/dev/null
   weft=$(python3 -c "print(f'{$held / ($end - $start) / 1048576:.1f}')")
   held_mib=$(( held >> 20 ))
@@ -81,4 +106,10 @@ w, l = statistics.median(vals["weft"]), statistics.median(vals["local"])
 print("| data moved (MiB/s, medians) | weft drain | local copy + sync | weft/local |")
 print("|---|---:|---:|---:|")
 print(f"| a server's chunks to the other servers | {w:.0f} | {l:.0f} | {w / l:.2f}x |")
+if "alone" in vals:
+    a, d = statistics.median(vals["alone"]), statistics.median(vals["during"])
+    print()
+    print("| 4 KiB random reads through the mount (IOPS, medians) | alone | during the drain | during/alone |")
+    print("|---|---:|---:|---:|")
+    print(f"| randread-4k.fio, 4 jobs, 10 s | {a:.0f} | {d:.0f} | {d / a:.2f}x |")
 PY

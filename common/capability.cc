@@ -94,7 +94,8 @@ StatusOr<Capability> CapabilitySigner::Verify(std::string_view wire) const {
 Status CheckCapability(const Capability& c, uint64_t ino, uint8_t access, int64_t now_ms, int64_t skew_ms) {
   if (c.ino != ino) return Err(EACCES, "capability is for inode {}, the request is for inode {}", c.ino, ino);
   if ((c.access & access) != access) {
-    return Err(EACCES, "capability for inode {} does not grant {}", ino, (access & kCapWrite) ? "write" : (access & kCapList) ? "list" : "read");
+    const char* what = (access & kCapWrite) ? "write" : (access & kCapList) ? "list" : "read";
+    return Err(EACCES, "capability for inode {} does not grant {}", ino, what);
   }
   if (now_ms > c.expiry_ms + skew_ms) {
     return Err(EACCES, "capability for inode {} expired {} ms ago", ino, now_ms - c.expiry_ms);

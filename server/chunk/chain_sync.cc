@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "server/chunk/service.h"
 
 namespace weft::chunk {
@@ -72,6 +73,15 @@ asio::awaitable<bool> ChunkService::Pause(std::chrono::milliseconds timeout) {
   if (stopping_) co_return false;
   co_await table_changed_.WaitFor(timeout);
   co_return !stopping_;
+}
+
+asio::awaitable<void> ChunkService::Throttle(uint64_t bytes) {
+  if (options_.fill_rate_bytes == 0 || bytes == 0) co_return;
+  const int64_t now = MonoMs();
+  fill_next_ms_ = std::max(fill_next_ms_, now) + static_cast<int64_t>(bytes * 1000 / options_.fill_rate_bytes);
+  for (int64_t left = fill_next_ms_ - MonoMs(); left > 0 && !stopping_; left = fill_next_ms_ - MonoMs()) {
+    co_await table_changed_.WaitFor(std::chrono::milliseconds(left));
+  }
 }
 
 asio::awaitable<void> ChunkService::FillChain(uint32_t chain_id, TaskCounter::Token token) {
@@ -183,6 +193,7 @@ asio::awaitable<Status> ChunkService::CopyChainPass(const ChainView& view, bool 
       auto copied = co_await CopyChunk(view, src, key, e.chunk_size());
       if (!copied.ok()) co_return copied.status();
       bytes = *copied;
+      co_await Throttle(bytes);
     }
     if (count) {
       std::lock_guard lock(sync_mu_);
@@ -216,7 +227,9 @@ asio::awaitable<StatusOr<uint64_t>> ChunkService::CopyChunk(const ChainView& vie
       continue;
     }
     const DataReply& d = reply->reply;
-    if (d.err() == ESTALE) co_return Status(ESTALE, fmt::format("copy chunk {} from {}: {}", key.ToString(), from, d.message()));
+    if (d.err() == ESTALE) {
+      co_return Status(ESTALE, fmt::format("copy chunk {} from {}: {}", key.ToString(), from, d.message()));
+    }
     if (d.err() != 0) {
       tried += fmt::format("; {}: {} {}", from, ErrnoName(d.err()), d.message());
       continue;

@@ -38,6 +38,10 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
   app.add_option_function<int>(
       "--forward-timeout-ms", [o](int ms) { o->service.forward_timeout = std::chrono::milliseconds(ms); },
       "wait this long for the rest of the chain (default 10000)");
+  app.add_option_function<uint64_t>(
+      "--fill-rate-mb", [o](uint64_t mb) { o->service.fill_rate_bytes = mb << 20; },
+      "re-replication: copy chunks into this server at most this many MiB/s, all chains together (default 0: "
+      "as fast as the disks and network allow)");
   app.add_option("--shutdown-grace-ms", o->shutdown_grace_ms, "wait for running requests on SIGTERM")
       ->capture_default_str();
   AddTlsFlags(app, &o->tls, /*server=*/true);

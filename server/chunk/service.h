@@ -42,6 +42,7 @@ struct ServiceOptions {
   std::chrono::milliseconds peer_read_timeout{5000};   // repair and sync reads from replicas; default 5 s
   std::chrono::milliseconds refresh_wait{2000};        // wait for a newer chain table; default 2 s
   std::chrono::milliseconds capability_skew{5000};     // accept capabilities this long past expiry; default 5 s
+  uint64_t fill_rate_bytes = 0;                        // re-replication copy rate per second; default 0 = unlimited
 };
 
 struct ServiceStats {
@@ -114,6 +115,8 @@ class ChunkService final : public RequestHandler {
   asio::awaitable<void> PurgeLeftChain(uint32_t chain_id, TaskCounter::Token token);
   // Waits for a table change or the timeout; false when stopping.
   asio::awaitable<bool> Pause(std::chrono::milliseconds timeout);
+  // Holds the fills to options_.fill_rate_bytes after `bytes` were copied (a shared budget).
+  asio::awaitable<void> Throttle(uint64_t bytes);
 
   struct Applied {
     Status status;
@@ -170,6 +173,7 @@ class ChunkService final : public RequestHandler {
   std::set<uint32_t> filling_;                 // chains with a FillChain running
   std::map<uint32_t, uint64_t> member_of_;     // chain -> version, for the chains this server is in
   std::set<uint32_t> left_;                    // chains left whose copies here wait for the chain to be full
+  int64_t fill_next_ms_ = 0;                   // --fill-rate-mb: when the next copy may start (monotonic ms)
   mutable std::mutex sync_mu_;
   std::map<uint32_t, ChainSync> sync_state_;   // GUARDED_BY(sync_mu_): progress per chain being filled
 };

@@ -129,7 +129,9 @@ class ClusterManagerImpl final : public ClusterManager {
       ++degraded;
       // Chunks still to copy into the chain, as far as its replica being filled has listed them.
       auto it = fills_.find(c.id());
-      if (it != fills_.end()) under += it->second.chunks_total() - std::min(it->second.chunks_done(), it->second.chunks_total());
+      if (it != fills_.end()) {
+        under += it->second.chunks_total() - std::min(it->second.chunks_done(), it->second.chunks_total());
+      }
     }
     out->set_servers_up(up);
     out->set_servers_down(down);
@@ -262,8 +264,8 @@ class ClusterManagerImpl final : public ClusterManager {
       fills_[fs.chain_id()] = fs;
       if (!fs.done()) continue;
       if (PromoteFilled(&next, req.server_id(), fs.chain_id(), fs.chain_version())) {
-        spdlog::info("cluster: server {} holds chain {} in full ({} chunks copied): it is a member now", req.server_id(),
-                     fs.chain_id(), fs.chunks_done());
+        spdlog::info("cluster: server {} holds chain {} in full ({} chunks copied): it is a member now",
+                     req.server_id(), fs.chain_id(), fs.chunks_done());
         fills_.erase(fs.chain_id());
         changed = true;
       }
