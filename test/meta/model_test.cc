@@ -257,6 +257,24 @@ TEST_CASE("random namespace operations from concurrent clients match the referen
     }
   }
   std::sort(ordered.begin(), ordered.end(), [](const Event& a, const Event& b) { return a.stamp < b.stamp; });
+  // A rename onto another link of the same inode succeeds as a no-op and returns the inode's ctime as
+  // it was: when a concurrent op set that ctime inside the rename's window, both carry one stamp. The
+  // stamp is the other op's; such renames are checked in their window instead (as no-ops).
+  for (size_t i = 0; i < ordered.size();) {
+    size_t j = i;
+    while (j < ordered.size() && ordered[j].stamp == ordered[i].stamp) ++j;
+    if (j - i > 1) {
+      for (size_t k = i; k < j; ++k) {
+        if (ordered[k].op.kind == ModelOp::kRename && j - i > 1) {
+          windowed.push_back(ordered[k]);
+          ordered.erase(ordered.begin() + static_cast<std::ptrdiff_t>(k));
+          --j;
+          --k;
+        }
+      }
+    }
+    i = j;
+  }
   for (size_t i = 1; i < ordered.size(); ++i) REQUIRE(ordered[i].stamp > ordered[i - 1].stamp);
   std::vector<int64_t> stamps;
   for (const auto& e : ordered) stamps.push_back(e.stamp);
