@@ -42,7 +42,8 @@ Status MetaClient::WithRetries(const std::function<grpc::Status(grpc::ClientCont
     grpc::Status gs = fn(&ctx);
     stub_.Report(gs);
     if (gs.ok()) return Status::Ok();
-    bool retry = gs.error_code() == grpc::StatusCode::UNAVAILABLE;
+    // UNAVAILABLE: weft-meta is down or restarting; busy: every call thread was taken, the call never ran.
+    bool retry = gs.error_code() == grpc::StatusCode::UNAVAILABLE || IsServerBusy(gs);
     // A deadline on a call that may have been applied is retried too: the request id makes it safe.
     if (gs.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) retry = true;
     // An errno carried in details is the service's own answer (e.g. EAGAIN from it is still final).

@@ -96,7 +96,7 @@ StatusOr<ClusterKey> ClusterKey::LoadOrCreate(const std::string& path) {
 
 void ClusterKey::Attach(grpc::ClientContext* ctx) const { ctx->AddMetadata(kClusterCredentialHeader, control_); }
 
-Status ClusterKey::CheckCall(const grpc::CallbackServerContext* ctx, std::string_view what) const {
+Status ClusterKey::CheckCall(const grpc::ServerContextBase* ctx, std::string_view what) const {
   const auto& md = ctx->client_metadata();
   auto it = md.find(kClusterCredentialHeader);
   if (it == md.end()) return Err(EACCES, "{}: no cluster credential (server-internal call)", what);

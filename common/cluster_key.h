@@ -46,7 +46,7 @@ class ClusterKey {
   void Attach(grpc::ClientContext* ctx) const;
   // OK when the incoming call carries the control credential (constant-time compare); else
   // EACCES naming the call, without echoing what was sent.
-  Status CheckCall(const grpc::CallbackServerContext* ctx, std::string_view what) const;
+  Status CheckCall(const grpc::ServerContextBase* ctx, std::string_view what) const;
 
  private:
   ClusterKey() = default;

@@ -3,8 +3,13 @@
 namespace weft {
 
 StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::vector<grpc::Service*>& services,
-                                        const Tls* tls) {
+                                        const Tls* tls, int max_threads) {
   grpc::ServerBuilder builder;
+  if (max_threads > 0) {
+    grpc::ResourceQuota quota("weft-server");
+    quota.SetMaxThreads(max_threads);
+    builder.SetResourceQuota(quota);
+  }
   StartedServer out;
   builder.AddListeningPort(listen, tls ? tls->ServerCredentials() : grpc::InsecureServerCredentials(), &out.port);
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);

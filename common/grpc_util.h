@@ -22,9 +22,16 @@ struct StartedServer {
 };
 
 // Builds and starts a gRPC server listening on `listen` ("host:port", port 0 picks a free one); TLS with
-// tls's certificate when tls is given (REQUIRES: tls->server()), else plain text.
+// tls's certificate when tls is given (REQUIRES: tls->server()), else plain text. max_threads > 0 bounds
+// the threads of synchronous services (each runs one call at a time); a call past the bound is answered
+// RESOURCE_EXHAUSTED with no details (IsServerBusy).
 StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::vector<grpc::Service*>& services,
-                                        const Tls* tls);
+                                        const Tls* tls, int max_threads = 0);
+
+// True for gRPC's own "no thread free for the call" refusal: retrying later is safe (the call never ran).
+inline bool IsServerBusy(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && s.error_details().empty();
+}
 
 // A channel to host:port with keepalive pings; connection attempts back off at most max_backoff_ms. With
 // tls, the server's certificate must be signed by tls's CA and name the host dialled; null = plain text.

@@ -56,7 +56,8 @@ int RunServer(const ServerOptions& opt) {
   // Meta and Admin authenticate every call with a bearer token (service/auth.h). The Cluster service
   // (chunk servers: Register, Heartbeat, GetChainTable) authenticates with a credential derived from the
   // cluster key (cluster_manager.cc), not with bearer tokens.
-  auto started = StartGrpcServer(opt.listen, {&meta, &admin, (*cluster)->service()}, tls->get());
+  auto started = StartGrpcServer(opt.listen, {&meta, &admin, (*cluster)->service()}, tls->get(),
+                                 opt.max_call_threads);
   if (!started.ok()) {
     spdlog::critical("cannot start: {}", started.status().ToString());
     return 1;

@@ -26,6 +26,9 @@ struct ServerOptions {
   uint32_t capability_ttl_ms = 600000;
   // TLS on the gRPC port, and toward chunk servers' control ports (common/tls.h); default off.
   TlsFiles tls;
+  // Threads serving metadata calls at once (each holds one call, a mutation until its group commits);
+  // calls past it are refused RESOURCE_EXHAUSTED, which clients retry. Default 256.
+  int max_call_threads = 256;
   ClusterOptions cluster;
   MetaOptions meta;
 };

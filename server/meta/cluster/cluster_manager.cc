@@ -24,15 +24,14 @@ constexpr std::string_view kTableKey = "Ctable";
 
 class ClusterManagerImpl;
 
-class ClusterService final : public Cluster::CallbackService {
+// Synchronous like the Meta service (meta_service.h says why): a process with any callback service
+// gets gRPC's callback pollers, which then share every connection's events with the sync threads.
+class ClusterService final : public Cluster::Service {
  public:
   explicit ClusterService(ClusterManagerImpl* m) : m_(m) {}
-  grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx, const RegisterRequest* req,
-                                     RegisterResponse* resp) override;
-  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx, const HeartbeatRequest* req,
-                                      HeartbeatResponse* resp) override;
-  grpc::ServerUnaryReactor* GetChainTable(grpc::CallbackServerContext* ctx, const ChainTableRequest* req,
-                                          ChainTable* resp) override;
+  grpc::Status Register(grpc::ServerContext* ctx, const RegisterRequest* req, RegisterResponse* resp) override;
+  grpc::Status Heartbeat(grpc::ServerContext* ctx, const HeartbeatRequest* req, HeartbeatResponse* resp) override;
+  grpc::Status GetChainTable(grpc::ServerContext* ctx, const ChainTableRequest* req, ChainTable* resp) override;
 
  private:
   ClusterManagerImpl* const m_;
@@ -176,7 +175,7 @@ class ClusterManagerImpl final : public ClusterManager {
 
   // Only chunk servers holding the cluster key register and heartbeat. The refusal is logged once per
   // peer and call kind (a misconfigured server retries every few seconds); never with what it sent.
-  Status CheckServerCall(const grpc::CallbackServerContext* ctx, std::string_view what) {
+  Status CheckServerCall(const grpc::ServerContext* ctx, std::string_view what) {
     Status s = key_->CheckCall(ctx, what);
     if (!s.ok()) {
       std::lock_guard lock(refused_mu_);
@@ -412,35 +411,20 @@ class ClusterManagerImpl final : public ClusterManager {
   std::map<uint64_t, std::pair<std::string, std::shared_ptr<grpc::Channel>>> channels_;
 };
 
-template <typename Fn>
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, Fn&& fn) {
-  auto* r = ctx->DefaultReactor();
-  r->Finish(ToGrpc(fn()));
-  return r;
+grpc::Status ClusterService::Register(grpc::ServerContext* ctx, const RegisterRequest* req, RegisterResponse* resp) {
+  if (Status s = m_->CheckServerCall(ctx, "Cluster.Register"); !s.ok()) return ToGrpc(s);
+  return ToGrpc(m_->Register(*req, resp));
 }
-
-grpc::ServerUnaryReactor* ClusterService::Register(grpc::CallbackServerContext* ctx, const RegisterRequest* req,
-                                                   RegisterResponse* resp) {
-  return Finish(ctx, [&] {
-    RETURN_IF_ERROR(m_->CheckServerCall(ctx, "Cluster.Register"));
-    return m_->Register(*req, resp);
-  });
-}
-grpc::ServerUnaryReactor* ClusterService::Heartbeat(grpc::CallbackServerContext* ctx, const HeartbeatRequest* req,
-                                                    HeartbeatResponse* resp) {
-  return Finish(ctx, [&] {
-    RETURN_IF_ERROR(m_->CheckServerCall(ctx, "Cluster.Heartbeat"));
-    return m_->Heartbeat(*req, resp);
-  });
+grpc::Status ClusterService::Heartbeat(grpc::ServerContext* ctx, const HeartbeatRequest* req,
+                                       HeartbeatResponse* resp) {
+  if (Status s = m_->CheckServerCall(ctx, "Cluster.Heartbeat"); !s.ok()) return ToGrpc(s);
+  return ToGrpc(m_->Heartbeat(*req, resp));
 }
 // Not authenticated by the cluster key: clients (client/chain_map.cc) call it as well as chunk servers.
 // Client calls are the bearer-token interceptor's to authenticate (tenant tokens).
-grpc::ServerUnaryReactor* ClusterService::GetChainTable(grpc::CallbackServerContext* ctx,
-                                                        const ChainTableRequest* req, ChainTable* resp) {
-  return Finish(ctx, [&] {
-    m_->GetTable(*req, resp);
-    return Status::Ok();
-  });
+grpc::Status ClusterService::GetChainTable(grpc::ServerContext*, const ChainTableRequest* req, ChainTable* resp) {
+  m_->GetTable(*req, resp);
+  return grpc::Status::OK;
 }
 
 }  // namespace

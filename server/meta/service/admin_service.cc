@@ -14,36 +14,36 @@ namespace weft::meta {
 AdminService::AdminService(MetaCore* core, ClusterManager* cluster, const Auth* auth, std::string version)
     : core_(core), cluster_(cluster), auth_(auth), version_(std::move(version)), start_ms_(MonoMs()) {}
 
-using R = grpc::ServerUnaryReactor;
-using C = grpc::CallbackServerContext;
+using R = grpc::Status;
+using C = grpc::ServerContext;
 
 template <typename Req, typename Resp>
-R* AdminService::AdminMutate(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r) {
+R AdminService::AdminMutate(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r) {
   if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
   return MutateCall(c, core_, op, q, r);
 }
 
-R* AdminService::CreateTenant(C* c, const CreateTenantRequest* q, Tenant* r) {
+R AdminService::CreateTenant(C* c, const CreateTenantRequest* q, Tenant* r) {
   return AdminMutate(c, ops::CreateTenant, q, r);
 }
-R* AdminService::GetTenant(C* c, const TenantRequest* q, Tenant* r) {
+R AdminService::GetTenant(C* c, const TenantRequest* q, Tenant* r) {
   if (grpc::Status s = auth_->ForTenant(*c, q->name()); !s.ok()) return RejectCall(c, s);
   return ReadCall(c, core_, ops::GetTenant, q, r);
 }
-R* AdminService::ListTenants(C* c, const ListTenantsRequest* q, ListTenantsResponse* r) {
+R AdminService::ListTenants(C* c, const ListTenantsRequest* q, ListTenantsResponse* r) {
   if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
   return ReadCall(c, core_, ops::ListTenants, q, r);
 }
-R* AdminService::SetTenantQuota(C* c, const SetTenantQuotaRequest* q, Tenant* r) {
+R AdminService::SetTenantQuota(C* c, const SetTenantQuotaRequest* q, Tenant* r) {
   return AdminMutate(c, ops::SetTenantQuota, q, r);
 }
-R* AdminService::DeleteTenant(C* c, const TenantRequest* q, DeleteResponse* r) {
+R AdminService::DeleteTenant(C* c, const TenantRequest* q, DeleteResponse* r) {
   return AdminMutate(c, ops::DeleteTenant, q, r);
 }
-R* AdminService::CreateVolume(C* c, const CreateVolumeRequest* q, Volume* r) {
+R AdminService::CreateVolume(C* c, const CreateVolumeRequest* q, Volume* r) {
   return AdminMutate(c, ops::CreateVolume, q, r);
 }
-R* AdminService::GetVolume(C* c, const VolumeRequest* q, Volume* r) {
+R AdminService::GetVolume(C* c, const VolumeRequest* q, Volume* r) {
   AuthResult a = auth_->Authenticate(*c);
   if (!a.ok()) return RejectCall(c, a.status);
   Status s = core_->Read(ops::GetVolume, *q, r);
@@ -54,7 +54,7 @@ R* AdminService::GetVolume(C* c, const VolumeRequest* q, Volume* r) {
   }
   return FinishCall(c, s);
 }
-R* AdminService::ListVolumes(C* c, const ListVolumesRequest* q, ListVolumesResponse* r) {
+R AdminService::ListVolumes(C* c, const ListVolumesRequest* q, ListVolumesResponse* r) {
   AuthResult a = auth_->Authenticate(*c);
   if (!a.ok()) return RejectCall(c, a.status);
   if (a.who.admin) return ReadCall(c, core_, ops::ListVolumes, q, r);
@@ -66,25 +66,25 @@ R* AdminService::ListVolumes(C* c, const ListVolumesRequest* q, ListVolumesRespo
   own.set_tenant(a.who.tenant);
   return FinishCall(c, core_->Read(ops::ListVolumes, own, r));
 }
-R* AdminService::ResizeVolume(C* c, const ResizeVolumeRequest* q, Volume* r) {
+R AdminService::ResizeVolume(C* c, const ResizeVolumeRequest* q, Volume* r) {
   return AdminMutate(c, ops::ResizeVolume, q, r);
 }
-R* AdminService::SetVolumeReadOnly(C* c, const SetReadOnlyRequest* q, Volume* r) {
+R AdminService::SetVolumeReadOnly(C* c, const SetReadOnlyRequest* q, Volume* r) {
   return AdminMutate(c, ops::SetVolumeReadOnly, q, r);
 }
-R* AdminService::DeleteVolume(C* c, const VolumeRequest* q, DeleteResponse* r) {
+R AdminService::DeleteVolume(C* c, const VolumeRequest* q, DeleteResponse* r) {
   return AdminMutate(c, ops::DeleteVolume, q, r);
 }
-R* AdminService::ListClasses(C* c, const ListClassesRequest* q, ListClassesResponse* r) {
+R AdminService::ListClasses(C* c, const ListClassesRequest* q, ListClassesResponse* r) {
   if (grpc::Status s = auth_->Authenticate(*c).status; !s.ok()) return RejectCall(c, s);
   return ReadCall(c, core_, ops::ListClasses, q, r);
 }
-R* AdminService::GetClass(C* c, const ClassRequest* q, VolumeClass* r) {
+R AdminService::GetClass(C* c, const ClassRequest* q, VolumeClass* r) {
   if (grpc::Status s = auth_->Authenticate(*c).status; !s.ok()) return RejectCall(c, s);
   return ReadCall(c, core_, ops::GetClass, q, r);
 }
 
-R* AdminService::ClusterStatus(C* c, const ClusterStatusRequest*, ClusterStatusResponse* r) {
+R AdminService::ClusterStatus(C* c, const ClusterStatusRequest*, ClusterStatusResponse* r) {
   if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
   if (cluster_) cluster_->FillStatus(r);
   MetaCounts n = core_->Counts();
@@ -97,7 +97,7 @@ R* AdminService::ClusterStatus(C* c, const ClusterStatusRequest*, ClusterStatusR
   return FinishCall(c, Status::Ok());
 }
 
-R* AdminService::GetServer(C* c, const ServerRequest* q, ServerResponse* r) {
+R AdminService::GetServer(C* c, const ServerRequest* q, ServerResponse* r) {
   if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
   if (!cluster_) return FinishCall(c, Err(ENOENT, "no chunk server with id {}", q->id()));
   auto s = cluster_->GetServer(q->id());
@@ -106,7 +106,7 @@ R* AdminService::GetServer(C* c, const ServerRequest* q, ServerResponse* r) {
 }
 
 // Persists the chain table with a synced write under the cluster lock: rare, and the admin waits for it.
-R* AdminService::DrainServer(C* c, const DrainServerRequest* q, ServerResponse* r) {
+R AdminService::DrainServer(C* c, const DrainServerRequest* q, ServerResponse* r) {
   if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
   if (!cluster_) return FinishCall(c, Err(ENOENT, "no chunk server with id {}", q->id()));
   auto s = cluster_->Drain(q->id(), q->drain());
@@ -114,25 +114,19 @@ R* AdminService::DrainServer(C* c, const DrainServerRequest* q, ServerResponse* 
   return FinishCall(c, s.status());
 }
 
-R* AdminService::IssueToken(C* c, const IssueTokenRequest* q, IssueTokenResponse* r) {
+R AdminService::IssueToken(C* c, const IssueTokenRequest* q, IssueTokenResponse* r) {
   if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
-  auto* reactor = c->DefaultReactor();
-  core_->Submit(ops::IssueToken, *q, r, [reactor, q, r](const Status& s) {
-    if (s.ok()) spdlog::info("issued token {} for tenant '{}'", r->token().id(), q->tenant());
-    reactor->Finish(ToGrpc(s));
-  });
-  return reactor;
+  Status s = core_->Run(ops::IssueToken, *q, r);
+  if (s.ok()) spdlog::info("issued token {} for tenant '{}'", r->token().id(), q->tenant());
+  return ToGrpc(s);
 }
-R* AdminService::RevokeToken(C* c, const RevokeTokenRequest* q, RevokeTokenResponse* r) {
+R AdminService::RevokeToken(C* c, const RevokeTokenRequest* q, RevokeTokenResponse* r) {
   if (grpc::Status s = auth_->RequireAdmin(*c); !s.ok()) return RejectCall(c, s);
-  auto* reactor = c->DefaultReactor();
-  core_->Submit(ops::RevokeToken, *q, r, [reactor, q](const Status& s) {
-    if (s.ok()) spdlog::info("revoked token {}", q->id());
-    reactor->Finish(ToGrpc(s));
-  });
-  return reactor;
+  Status s = core_->Run(ops::RevokeToken, *q, r);
+  if (s.ok()) spdlog::info("revoked token {}", q->id());
+  return ToGrpc(s);
 }
-R* AdminService::ListTokens(C* c, const ListTokensRequest* q, ListTokensResponse* r) {
+R AdminService::ListTokens(C* c, const ListTokensRequest* q, ListTokensResponse* r) {
   AuthResult a = auth_->Authenticate(*c);
   if (!a.ok()) return RejectCall(c, a.status);
   if (a.who.admin) return ReadCall(c, core_, ops::ListTokens, q, r);

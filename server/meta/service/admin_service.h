@@ -16,39 +16,39 @@ namespace weft::meta {
 
 class ClusterManager;
 
-class AdminService final : public Admin::CallbackService {
+class AdminService final : public Admin::Service {
  public:
   // core, cluster (may be null) and auth are not owned.
   AdminService(MetaCore* core, ClusterManager* cluster, const Auth* auth, std::string version);
 
-  using Ctx = grpc::CallbackServerContext;
-  using Reactor = grpc::ServerUnaryReactor;
+  using Ctx = grpc::ServerContext;
+  using Reply = grpc::Status;
 
-  Reactor* CreateTenant(Ctx* c, const CreateTenantRequest* q, Tenant* r) override;
-  Reactor* GetTenant(Ctx* c, const TenantRequest* q, Tenant* r) override;
-  Reactor* ListTenants(Ctx* c, const ListTenantsRequest* q, ListTenantsResponse* r) override;
-  Reactor* SetTenantQuota(Ctx* c, const SetTenantQuotaRequest* q, Tenant* r) override;
-  Reactor* DeleteTenant(Ctx* c, const TenantRequest* q, DeleteResponse* r) override;
-  Reactor* CreateVolume(Ctx* c, const CreateVolumeRequest* q, Volume* r) override;
-  Reactor* GetVolume(Ctx* c, const VolumeRequest* q, Volume* r) override;
-  Reactor* ListVolumes(Ctx* c, const ListVolumesRequest* q, ListVolumesResponse* r) override;
-  Reactor* ResizeVolume(Ctx* c, const ResizeVolumeRequest* q, Volume* r) override;
-  Reactor* SetVolumeReadOnly(Ctx* c, const SetReadOnlyRequest* q, Volume* r) override;
-  Reactor* DeleteVolume(Ctx* c, const VolumeRequest* q, DeleteResponse* r) override;
-  Reactor* ListClasses(Ctx* c, const ListClassesRequest* q, ListClassesResponse* r) override;
-  Reactor* GetClass(Ctx* c, const ClassRequest* q, VolumeClass* r) override;
-  Reactor* ClusterStatus(Ctx* c, const ClusterStatusRequest* q, ClusterStatusResponse* r) override;
-  Reactor* GetServer(Ctx* c, const ServerRequest* q, ServerResponse* r) override;
-  Reactor* DrainServer(Ctx* c, const DrainServerRequest* q, ServerResponse* r) override;
-  Reactor* IssueToken(Ctx* c, const IssueTokenRequest* q, IssueTokenResponse* r) override;
-  Reactor* RevokeToken(Ctx* c, const RevokeTokenRequest* q, RevokeTokenResponse* r) override;
-  Reactor* ListTokens(Ctx* c, const ListTokensRequest* q, ListTokensResponse* r) override;
+  Reply CreateTenant(Ctx* c, const CreateTenantRequest* q, Tenant* r) override;
+  Reply GetTenant(Ctx* c, const TenantRequest* q, Tenant* r) override;
+  Reply ListTenants(Ctx* c, const ListTenantsRequest* q, ListTenantsResponse* r) override;
+  Reply SetTenantQuota(Ctx* c, const SetTenantQuotaRequest* q, Tenant* r) override;
+  Reply DeleteTenant(Ctx* c, const TenantRequest* q, DeleteResponse* r) override;
+  Reply CreateVolume(Ctx* c, const CreateVolumeRequest* q, Volume* r) override;
+  Reply GetVolume(Ctx* c, const VolumeRequest* q, Volume* r) override;
+  Reply ListVolumes(Ctx* c, const ListVolumesRequest* q, ListVolumesResponse* r) override;
+  Reply ResizeVolume(Ctx* c, const ResizeVolumeRequest* q, Volume* r) override;
+  Reply SetVolumeReadOnly(Ctx* c, const SetReadOnlyRequest* q, Volume* r) override;
+  Reply DeleteVolume(Ctx* c, const VolumeRequest* q, DeleteResponse* r) override;
+  Reply ListClasses(Ctx* c, const ListClassesRequest* q, ListClassesResponse* r) override;
+  Reply GetClass(Ctx* c, const ClassRequest* q, VolumeClass* r) override;
+  Reply ClusterStatus(Ctx* c, const ClusterStatusRequest* q, ClusterStatusResponse* r) override;
+  Reply GetServer(Ctx* c, const ServerRequest* q, ServerResponse* r) override;
+  Reply DrainServer(Ctx* c, const DrainServerRequest* q, ServerResponse* r) override;
+  Reply IssueToken(Ctx* c, const IssueTokenRequest* q, IssueTokenResponse* r) override;
+  Reply RevokeToken(Ctx* c, const RevokeTokenRequest* q, RevokeTokenResponse* r) override;
+  Reply ListTokens(Ctx* c, const ListTokensRequest* q, ListTokensResponse* r) override;
 
  private:
   MetaCore* const core_;
   // An admin-token call: authorized, then the op.
   template <typename Req, typename Resp>
-  Reactor* AdminMutate(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
+  Reply AdminMutate(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
 
   ClusterManager* const cluster_;
   const Auth* const auth_;
