@@ -16,15 +16,38 @@ Sequencer::Sequencer(KvStore* kv, const MetaEnv& env) : kv_(kv), env_(env) {
 Sequencer::~Sequencer() { Stop(); }
 
 void Sequencer::Submit(PendingOp op) {
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      queue_.push_back(std::move(op));
-      cv_.notify_one();
-      return;
-    }
+  std::unique_lock lock(mu_);
+  if (stopping_) {
+    lock.unlock();
+    op.done(Err(ESHUTDOWN, "metadata service is shutting down"));
+    return;
   }
-  op.done(Err(ESHUTDOWN, "metadata service is shutting down"));
+  queue_.push_back(std::move(op));
+  if (leader_ != Leader::kNone) return;  // the running leader takes it into its next group
+  // Nobody runs groups: run one here, with what is queued (at least op).
+  leader_ = Leader::kCaller;
+  std::deque<PendingOp> group = TakeGroup();
+  lock.unlock();
+  RunGroup(group);
+  lock.lock();
+  if (queue_.empty()) {
+    leader_ = Leader::kNone;
+    if (stopping_) cv_.notify_all();
+    return;
+  }
+  // Ops arrived meanwhile: the sequencer thread runs them, so this caller can reply.
+  leader_ = Leader::kThread;
+  cv_.notify_all();
+}
+
+std::deque<PendingOp> Sequencer::TakeGroup() {
+  std::deque<PendingOp> group;
+  size_t n = std::min<size_t>(queue_.size(), std::max<uint32_t>(1, env_.options->max_group_ops));
+  for (size_t i = 0; i < n; ++i) {
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return group;
 }
 
 Status Sequencer::Run(std::function<Status(OpContext&)> body) {
@@ -53,19 +76,19 @@ SequencerStats Sequencer::stats() const {
 }
 
 void Sequencer::Loop() {
+  std::unique_lock lock(mu_);
   for (;;) {
-    std::deque<PendingOp> group;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      size_t n = std::min<size_t>(queue_.size(), std::max<uint32_t>(1, env_.options->max_group_ops));
-      for (size_t i = 0; i < n; ++i) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+    // Leads when a caller handed over, or at stop once no caller runs a group (to drain the queue).
+    cv_.wait(lock, [&] { return leader_ == Leader::kThread || (stopping_ && leader_ == Leader::kNone); });
+    if (leader_ == Leader::kNone && queue_.empty()) return;  // stopping and drained
+    leader_ = Leader::kThread;
+    while (!queue_.empty()) {
+      std::deque<PendingOp> group = TakeGroup();
+      lock.unlock();
+      RunGroup(group);
+      lock.lock();
     }
-    RunGroup(group);
+    leader_ = Leader::kNone;
   }
 }
 
