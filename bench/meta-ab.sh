@@ -1,86 +1,68 @@
 #!/usr/bin/env bash
-# A/B of two weft builds on metadata: the mdtest-like `weft-bench meta` through the FUSE mount, and
-# `weft-meta-bench` (gRPC straight to weft-meta), against a fresh local cluster (scripts/weft-local: 1
-# weft-meta + 3 weft-chunk) of each build in turn, alternating A, B, A, B... for --rounds rounds so that
-# both see the same machine. Prints the median of each figure per build and the ratio B/A. Leaves
-# nothing running. The figures move a lot between runs on a small VM: compare within one run.
+# A/B of two weft builds on metadata through the FUSE mount, fair on a noisy machine: both builds run at
+# once, each as its own local cluster (scripts/weft-local: 1 weft-meta + 3 weft-chunk, own mount), and
+# one client (bench/meta-ab.py) alternates small batches of the same operation between the two mounts
+# (create, cold stat, cold readdir, rename, unlink), so that the machine's drift, which moves figures
+# by 2-3x over minutes on a small VM, hits both sides alike. Prints each side's ops/s per phase over
+# --rounds rounds (median) and B/A (the median of the rounds' ratios), plus each weft-meta's CPU time
+# per operation (user + system, all its threads, from /proc/PID/stat). Leaves nothing running.
 #
-#   sudo bench/meta-ab.sh A_BIN_DIR B_BIN_DIR [--rounds 3] [--files 500] [--dirs 2]
+#   sudo bench/meta-ab.sh A_BIN_DIR B_BIN_DIR [--rounds 5] [--files 400] [--batch 50]
 #
-# A bin dir holds weft-meta, weft-chunk, weft-mount, weftctl, weft-bench and weft-meta-bench (e.g. a
-# copy of build/bin before a change, and build/bin after it).
+# A bin dir holds weft-meta, weft-chunk, weft-mount and weftctl (e.g. a copy of build/bin before a
+# change, and build/bin after it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-usage() { sed -n '2,12p' "$0"; exit 2; }
+usage() { sed -n '2,13p' "$0"; exit 2; }
 [ $# -ge 2 ] || usage
 a=$(cd "$1" && pwd) b=$(cd "$2" && pwd)
 shift 2
-rounds=3 files=500 dirs=2
+rounds=5 files=400 batch=50
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --files) files=$2; shift 2 ;;
-    --dirs) dirs=$2; shift 2 ;;
+    --batch) batch=$2; shift 2 ;;
     *) usage ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "meta-ab: needs root (FUSE mounts, dropping caches)" >&2; exit 1; }
 for d in "$a" "$b"; do
-  for x in weft-meta weft-chunk weft-mount weftctl weft-bench weft-meta-bench; do
+  for x in weft-meta weft-chunk weft-mount weftctl; do
     [ -x "$d/$x" ] || { echo "meta-ab: $d/$x missing" >&2; exit 1; }
   done
 done
 work=$(mktemp -d /tmp/weft-meta-ab-XXXXXX)
-cur=""
 cleanup() {
-  [ -n "$cur" ] && WEFT_BIN_DIR=$cur "$top/scripts/weft-local" down --data "$work/data" --mount "$work/mnt" >/dev/null 2>&1 || true
+  for s in A B; do
+    bin=$a; [ $s = B ] && bin=$b
+    [ -d "$work/$s" ] && WEFT_BIN_DIR=$bin "$top/scripts/weft-local" down --data "$work/$s/data" \
+      --mount "$work/$s/mnt" >/dev/null 2>&1 || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-# run SIDE BIN: one round on a fresh cluster of BIN; appends "SIDE FIGURE VALUE" lines to $work/results.
-run() {
-  local side=$1 bin=$2
-  rm -rf "$work/data" "$work/mnt"
-  cur=$bin
-  WEFT_BIN_DIR=$bin "$top/scripts/weft-local" up --no-build --data "$work/data" --mount "$work/mnt" >/dev/null
-  mkdir -p "$work/mnt/ab"
-  "$bin/weft-bench" meta --via mount --dir "$work/mnt/ab" --clients 1 --dirs "$dirs" --files "$files" \
-    --drop-caches --json "$work/mount.json" >/dev/null 2>&1
-  python3 - "$side" "$work/mount.json" >>"$work/results" <<'EOF'
-import json, sys
-side, path = sys.argv[1], sys.argv[2]
-for r in json.load(open(path))["results"]:
-    if r["phase"] in ("create", "stat", "readdir", "rename", "unlink"):
-        print(side, "mount_" + r["phase"], r["value"])
-EOF
-  "$bin/weft-meta-bench" --meta "$(cat "$work/data/meta.addr")" --token-file "$work/data/admin.token" \
-    --clients 1 --files "$files" | awk -v s="$side" '$1 == "1" && NF == 5 { print s, "grpc_" $2, $4 }' >>"$work/results"
-  WEFT_BIN_DIR=$bin "$top/scripts/weft-local" down --data "$work/data" --mount "$work/mnt" >/dev/null
-  cur=""
-}
-
-for r in $(seq 1 "$rounds"); do
-  echo "meta-ab: round $r/$rounds" >&2
-  run A "$a"
-  run B "$b"
-done
-python3 - "$work/results" "$a" "$b" <<'EOF'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-figs = []
-vals = {}
-for side, fig, v in rows:
-    if fig not in figs: figs.append(fig)
-    vals.setdefault((side, fig), []).append(float(v))
-print(f"A = {sys.argv[2]}\nB = {sys.argv[3]}\n")
-print("| figure (1 client) | unit | A median | B median | B/A | A runs | B runs |")
-print("|---|---|---:|---:|---:|---|---|")
-for f in figs:
-    a, b = vals.get(("A", f), []), vals.get(("B", f), [])
-    if not a or not b: continue
-    ma, mb = statistics.median(a), statistics.median(b)
-    unit = "entries/s" if "readdir" in f else "ops/s"
-    fmt = lambda xs: ", ".join(f"{x:,.0f}" for x in xs)
-    print(f"| {f} | {unit} | {ma:,.0f} | {mb:,.0f} | {mb / ma:.2f}x | {fmt(a)} | {fmt(b)} |")
+WEFT_BIN_DIR=$a "$top/scripts/weft-local" up --no-build --data "$work/A/data" --mount "$work/A/mnt" >/dev/null
+WEFT_BIN_DIR=$b "$top/scripts/weft-local" up --no-build --data "$work/B/data" --mount "$work/B/mnt" >/dev/null
+meta_pid() { cat "$work/$1/data/pids/meta.pid"; }
+# cpu_ms PID: user + system CPU time of a process so far, in ms (every thread, exited ones included).
+cpu_ms() { awk '{printf "%.0f", ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"'}' /proc/"$1"/stat; }
+before_a=$(cpu_ms "$(meta_pid A)") before_b=$(cpu_ms "$(meta_pid B)")
+python3 "$top/bench/meta-ab.py" --rounds "$rounds" --files "$files" --batch "$batch" \
+  "$work/A/mnt" "$work/B/mnt" >"$work/table"
+after_a=$(cpu_ms "$(meta_pid A)") after_b=$(cpu_ms "$(meta_pid B)")
+echo "A = $a"
+echo "B = $b"
+echo
+cat "$work/table"
+ops=$(awk '/^ops per side:/ {print $4}' "$work/table")
+python3 - "$ops" "$before_a" "$after_a" "$before_b" "$after_b" <<'EOF'
+import sys
+ops = int(sys.argv[1])
+ta = int(sys.argv[3]) - int(sys.argv[2])
+tb = int(sys.argv[5]) - int(sys.argv[4])
+print()
+print("| weft-meta, per operation | A | B | B/A |")
+print("|---|---:|---:|---:|")
+print(f"| CPU time (us) | {ta * 1000 / ops:.0f} | {tb * 1000 / ops:.0f} | {tb / ta:.2f}x |")
 EOF

@@ -223,16 +223,19 @@ void OpRelease(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) { ReplyStatus(req
 void OpFsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { ReplyStatus(req, Cl(req)->Fsync(Fh(fi))); }
 
 // A directory handle remembers, per readdir offset, the name to resume after: offsets stay valid
-// while the directory changes because the metadata service resumes by name.
+// while the directory changes because the metadata service resumes by name. It also remembers where a
+// page ended the listing (eof_at): the kernel's next read at that offset, which always follows the
+// last page, gets an empty page without a metadata round trip (POSIX lets a listing miss entries
+// created after opendir or the last rewind; a rewind starts at offset 0 and asks the service again).
 struct DirHandle {
   std::mutex mu;
   std::vector<std::string> names;  // names[i] = the entry at offset i + 1
+  off_t eof_at = -1;               // the offset after the last entry, once a page reached the end
 };
 
-void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  auto a = Cl(req)->GetAttr(CallerOf(req), ToWeft(req, ino));
-  if (!a.ok()) return ReplyStatus(req, a.status());
-  if (!S_ISDIR(a->mode())) return ReplyStatus(req, Err(ENOTDIR, "not a directory"));
+// No metadata call: the kernel sends OPENDIR only for an inode it knows to be a directory, checks
+// the caller's permission itself (default_permissions), and ReadDir checks it again in weft-meta.
+void OpOpendir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   fi->fh = reinterpret_cast<uint64_t>(new DirHandle());
   fi->cache_readdir = 0;
   if (fuse_reply_open(req, fi) == -ENOENT) delete reinterpret_cast<DirHandle*>(fi->fh);
@@ -247,6 +250,8 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
     // The reply goes out only after the lock is released: once the kernel has it, a releasedir may free
     // the handle on another thread.
     std::lock_guard lock(dh->mu);
+    if (off == 0) dh->eof_at = -1;  // opendir or rewinddir: list afresh
+    if (off > 0 && off == dh->eof_at) break;  // past the last entry: an empty page
     std::string cookie;
     if (off > 0) {
       if (static_cast<size_t>(off) > dh->names.size()) {
@@ -263,6 +268,7 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
     }
     off_t next = off;
     dh->names.resize(static_cast<size_t>(next));
+    bool all = true;
     for (const auto& e : page->entries) {
       size_t n;
       if (plus) {
@@ -274,11 +280,15 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
         st.st_mode = e.mode();
         n = fuse_add_direntry(req, buf.data() + used, size - used, e.name().c_str(), &st, next + 1);
       }
-      if (n > size - used) break;  // full: the kernel asks again from this offset
+      if (n > size - used) {  // full: the kernel asks again from this offset
+        all = false;
+        break;
+      }
       used += n;
       ++next;
       dh->names.push_back(e.name());
     }
+    dh->eof_at = page->eof && all ? next : -1;
   } while (false);
   if (!err.ok()) return ReplyStatus(req, err);
   fuse_reply_buf(req, buf.data(), used);
