@@ -37,6 +37,7 @@ ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
       hints_(o.dir_hint_ms) {}
 
 ClientImpl::~ClientImpl() {
+  closer_.reset();  // sends the queued closes while the session lives
   {
     std::lock_guard lock(ka_mu_);
     stopping_ = true;
@@ -73,6 +74,17 @@ Status ClientImpl::Mount() {
   read_only_ = resp.read_only();
   session_ttl_ms_ = resp.session_ttl_ms() ? resp.session_ttl_ms() : 30000;
   RETURN_IF_ERROR(chains_.RefreshNow());
+  if (opts_.close_batch_ms > 0) {
+    closer_ = std::make_unique<CloseBatcher>(
+        [this](const std::vector<uint64_t>& handles) {
+          CloseRequest req;
+          req.set_handle(handles.front());
+          for (size_t i = 1; i < handles.size(); ++i) req.add_more_handles(handles[i]);
+          CloseResponse resp;
+          return meta_.Call(&Meta::Stub::Close, req, &resp, true);
+        },
+        opts_.close_batch_ms, /*max_batch=*/256);
+  }
   keepalive_ = std::thread([this] { KeepaliveLoop(); });
   spdlog::info("mounted volume {} (id {}, root inode {}, session {})", opts_.volume, volume_id_, root_ino_,
                resp.session_id());
@@ -144,7 +156,7 @@ StatusOr<Attr> ClientImpl::Mknod(const Caller& c, uint64_t parent, std::string_v
   req.set_rdev(rdev);
   req.set_exclusive(true);
   CreateResponse resp;
-  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Create, req, &resp, true));
+  RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Create, req, &resp, true); }));
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();
@@ -162,7 +174,7 @@ StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std:
   req.set_open(open);
   req.set_open_flags(static_cast<uint32_t>(open_flags & ~O_TRUNC));
   CreateResponse resp;
-  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Create, req, &resp, true));
+  RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Create, req, &resp, true); }));
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   CreateResult out;
@@ -191,7 +203,7 @@ StatusOr<Attr> ClientImpl::Mkdir(const Caller& c, uint64_t parent, std::string_v
   req.set_mode(mode);
   req.set_umask(umask);
   AttrResponse resp;
-  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Mkdir, req, &resp, true));
+  RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Mkdir, req, &resp, true); }));
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();
@@ -204,6 +216,7 @@ StatusOr<Attr> ClientImpl::Unlink(const Caller& c, uint64_t parent, std::string_
   req.set_name(std::string(name));
   UnlinkResponse resp;
   cache_.DropEntry(parent, req.name());
+  FlushCloses();  // a file this client closed and this call unlinks is released by it, not later
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Unlink, req, &resp, true));
   cache_.DropAttr(resp.attr().ino());
   hints_.Put(resp.parent());
@@ -235,6 +248,7 @@ StatusOr<RenameResponse> ClientImpl::Rename(const Caller& c, uint64_t parent, st
   RenameResponse resp;
   cache_.DropEntry(parent, req.name());
   cache_.DropEntry(new_parent, req.new_name());
+  FlushCloses();  // a file this client closed and this call unlinks is released by it, not later
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rename, req, &resp, true));
   cache_.DropAttr(resp.moved().ino());
   if (resp.replaced().ino()) cache_.DropAttr(resp.replaced().ino());
@@ -251,7 +265,7 @@ StatusOr<Attr> ClientImpl::Link(const Caller& c, uint64_t ino, uint64_t new_pare
   req.set_new_parent(new_parent);
   req.set_new_name(std::string(new_name));
   AttrResponse resp;
-  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Link, req, &resp, true));
+  RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Link, req, &resp, true); }));
   cache_.DropAttr(ino);
   cache_.DropAttr(new_parent);
   hints_.Put(resp.parent());
@@ -265,7 +279,7 @@ StatusOr<Attr> ClientImpl::Symlink(const Caller& c, uint64_t parent, std::string
   req.set_name(std::string(name));
   req.set_target(std::string(target));
   AttrResponse resp;
-  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Symlink, req, &resp, true));
+  RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Symlink, req, &resp, true); }));
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();
@@ -347,6 +361,7 @@ Status ClientImpl::RemoveXattr(const Caller& c, uint64_t ino, std::string_view n
 StatusOr<StatFsResponse> ClientImpl::StatFs() {
   StatFsRequest req;
   StatFsResponse resp;
+  FlushCloses();  // usage without the reservations of handles already closed
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::StatFs, req, &resp));
   return resp;
 }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "client/attr_cache.h"
+#include "client/close_batcher.h"
 #include "client/dir_hints.h"
 #include "client/buffer_pool.h"
 #include "client/chain_map.h"
@@ -91,6 +92,16 @@ class ClientImpl final : public Client {
   Attr Overlay(Attr a);  // local size over the metadata's for inodes open here
 
   void KeepaliveLoop();
+  // Sends the queued closes of clean handles (close_batch_ms); true when there were any.
+  bool FlushCloses() { return closer_ && closer_->Flush(); }
+  // A call refused for quota (EDQUOT, ENOSPC) is tried once more when queued closes still held
+  // reservations or open unlinked files.
+  template <typename F>
+  Status RetryAfterCloses(F&& call) {
+    Status s = call();
+    if ((s.err() == EDQUOT || s.err() == ENOSPC) && FlushCloses()) s = call();
+    return s;
+  }
 
   const ClientOptions opts_;
   const TlsPtr tls_;  // null = plain TCP
@@ -114,6 +125,7 @@ class ClientImpl final : public Client {
   std::condition_variable ka_cv_;
   bool stopping_ = false;  // GUARDED_BY(ka_mu_)
   std::thread keepalive_;
+  std::unique_ptr<CloseBatcher> closer_;  // null when close_batch_ms is 0
 };
 
 }  // namespace weft::client

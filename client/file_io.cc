@@ -243,9 +243,12 @@ Status ClientImpl::Write(FileHandle* fh, uint64_t off, const char* data, size_t 
     req.set_ino(st->ino);
     req.set_end(end);
     GrantResponse resp;
-    RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Grant, req, &resp, true));
-    fh->granted_end = std::max(resp.granted_end(), fh->granted_end);
-    if (fh->granted_end < end) return Err(EDQUOT, "quota grants space up to {} only", fh->granted_end);
+    RETURN_IF_ERROR(RetryAfterCloses([&] {
+      RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Grant, req, &resp, true));
+      fh->granted_end = std::max(resp.granted_end(), fh->granted_end);
+      if (fh->granted_end < end) return Err(EDQUOT, "quota grants space up to {} only", fh->granted_end);
+      return Status::Ok();
+    }));
   }
   DropReadahead(*st, off, end);
   uint64_t pos = off;
@@ -353,6 +356,11 @@ Status ClientImpl::Close(FileHandle* fh) {
       req.set_has_size(true);
       req.set_size(fh->inode->size);
     }
+  }
+  if (s.ok() && !req.has_size() && closer_) {
+    closer_->Add(req.handle());  // nothing to commit: batched (close_batch_ms)
+    DetachHandle(fh);
+    return Status::Ok();
   }
   CloseResponse resp;
   Status cs = meta_.Call(&Meta::Stub::Close, req, &resp, true);
@@ -539,9 +547,12 @@ Status ClientImpl::Allocate(FileHandle* fh, uint64_t off, uint64_t len) {
     req.set_ino(st->ino);
     req.set_end(end);
     GrantResponse resp;
-    RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Grant, req, &resp, true));
-    fh->granted_end = std::max(resp.granted_end(), fh->granted_end);
-    if (fh->granted_end < end) return Err(ENOSPC, "quota grants space up to {} only", fh->granted_end);
+    RETURN_IF_ERROR(RetryAfterCloses([&] {
+      RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Grant, req, &resp, true));
+      fh->granted_end = std::max(resp.granted_end(), fh->granted_end);
+      if (fh->granted_end < end) return Err(ENOSPC, "quota grants space up to {} only", fh->granted_end);
+      return Status::Ok();
+    }));
   }
   {
     std::lock_guard il(st->mu);

@@ -125,6 +125,7 @@ int main(int argc, char** argv) {
   // The kernel drops a directory's attributes after each change in it and asks again at once; the
   // change's reply answers that (client/dir_hints.h), no staler than the kernel's own cache would be.
   opt.client.dir_hint_ms = static_cast<uint32_t>(opt.fuse.attr_timeout * 1000);
+  opt.client.close_batch_ms = 5;  // release is asynchronous to close(2) already
 
   struct stat st {};
   if (stat(opt.mountpoint.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

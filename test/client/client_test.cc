@@ -197,3 +197,51 @@ TEST_CASE("a file kept open past its capability's lifetime keeps working (renewa
   REQUIRE_OK(e.client->SetAttr(RootCaller(), sa));
   CHECK(ReadAll(*e.client, "f") == a.substr(0, 10));
 }
+
+TEST_CASE("batched closes: an unlink right after a close frees the file at once and a grant refused for "
+          "space a queued close still holds succeeds",
+          "[client][integration][quota]") {
+  ClusterOptions co;
+  co.meta_args = {"--grant-increment", "1048576"};
+  TestCluster cluster(co);
+  cluster.CreateTenant("t");
+  test::VolumeSpec spec;
+  spec.quota_bytes = 4ull << 20;
+  cluster.CreateVolume("v", "t", spec);
+  ClientOptions o;
+  o.meta_address = cluster.meta_address();
+  o.tls_ca_file = cluster.tls_ca_file();
+  o.token = cluster.admin_token();
+  o.volume = "v";
+  o.close_batch_ms = 600000;  // closes stay queued until something sends them
+  auto batched = Client::Connect(o);
+  REQUIRE_OK(batched);
+  Client& c = **batched;
+  auto other = Connect(cluster);  // no queued closes of its own: sees what weft-meta holds
+
+  // A file of 2 MiB, closed (queued), then unlinked: the unlink sends the close first, so the space
+  // is free as soon as the unlink returns.
+  FileHandle* f = CreateFile(c, "big");
+  std::string two = Random(2 << 20, 5);
+  REQUIRE_OK(c.Write(f, 0, two.data(), two.size()));
+  REQUIRE_OK(c.Close(f));
+  auto before = other->StatFs();
+  REQUIRE_OK(before);
+  CHECK(before->free_bytes() <= (2ull << 20));
+  REQUIRE_OK(c.Unlink(RootCaller(), c.root_ino(), "big"));
+  auto after = other->StatFs();
+  REQUIRE_OK(after);
+  CHECK(after->free_bytes() == (4ull << 20));
+
+  // One byte reserves a whole 1 MiB grant, held until the close lands. 3.5 MiB more fit the quota only
+  // once that close went out: the refused grant sends the queued closes and asks again.
+  FileHandle* small = CreateFile(c, "small");
+  REQUIRE_OK(c.Write(small, 0, "x", 1));
+  REQUIRE_OK(c.Close(small));
+  FileHandle* g = CreateFile(c, "g");
+  std::string data = Random((3u << 20) + (512u << 10), 6);
+  REQUIRE_OK(c.Write(g, 0, data.data(), data.size()));
+  REQUIRE_OK(c.Close(g));
+  CHECK(ReadAll(*other, "g") == data);
+  CHECK(ReadAll(*other, "small") == "x");
+}

@@ -37,6 +37,30 @@ TEMPLATE_TEST_CASE("open returns a handle and close releases it", "[meta][open]"
   CHECK(f.Check() == "");
 }
 
+TEMPLATE_TEST_CASE("one close releases a batch of handles and skips closed ones and the last one releases an unlinked file", "[meta][open][unlink]", ENGINES) {
+  TestType engine;
+  CoreFixture f(engine.Open());
+  auto a = f.c.Create(f.c.root, "a");
+  auto b = f.c.Create(f.c.root, "b");
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  auto a1 = f.c.Open(a->ino(), O_RDONLY);
+  auto a2 = f.c.Open(a->ino(), O_RDWR);
+  auto b1 = f.c.Open(b->ino(), O_RDONLY);
+  REQUIRE(a1.ok());
+  REQUIRE(a2.ok());
+  REQUIRE(b1.ok());
+  REQUIRE(f.c.Unlink(f.c.root, "a").ok());
+  CHECK(f.c.GetAttr(a->ino())->nlink() == 0);  // kept while open
+  REQUIRE(f.c.Close(b1->handle()).ok());
+  // b1 is closed already: skipped. Both handles of the unlinked a go in one op, which releases it.
+  REQUIRE(f.c.CloseMany({a1->handle(), b1->handle(), a2->handle()}).ok());
+  CHECK(Errno(f.c.GetAttr(a->ino())) == ENOENT);
+  CHECK(f.c.GetAttr(b->ino())->nlink() == 1);
+  CHECK(Errno(f.c.Close(a2->handle())) == EBADF);
+  CHECK(f.Check() == "");
+}
+
 TEMPLATE_TEST_CASE("open of a directory fails with EISDIR (directories need no handle)", "[meta][open]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());

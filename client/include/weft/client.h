@@ -42,6 +42,11 @@ struct ClientOptions {
   // GetAttr of it, once, within this many ms; default 0 = off. weft-mount sets it to the kernel's
   // attribute timeout: the kernel asks for a directory's attributes again after each change in it.
   uint32_t dir_hint_ms = 0;
+  // Close of a handle with nothing left to commit: queued and sent with others in one metadata call
+  // within this many ms, instead of one call per close (client/close_batcher.h); default 0 = every
+  // close is its own call, done when Close returns. weft-mount sets it: FUSE's release is already
+  // asynchronous to close(2). Unlink, rename and statfs send the queued closes first.
+  uint32_t close_batch_ms = 0;
 };
 
 // An open file. Opaque; obtain from Open/Create, release with Close.

@@ -38,7 +38,15 @@ Status Close(OpContext& ctx, const CloseRequest& req, CloseResponse*) {
   // session, or at the next synced write's recovery) or the length it commits (as a local file system
   // loses unsynced data). fsync commits durably first.
   ctx.SkipSync();
-  return ReleaseHandle(ctx, *handle);
+  RETURN_IF_ERROR(ReleaseHandle(ctx, *handle));
+  for (uint64_t id : req.more_handles()) {
+    if (id == req.handle()) continue;
+    auto more = FindHandle(ctx, id);
+    if (!more.ok() && more.status().err() == EBADF) continue;  // closed already
+    if (!more.ok()) return more.status();
+    RETURN_IF_ERROR(ReleaseHandle(ctx, *more));
+  }
+  return Status::Ok();
 }
 
 }  // namespace weft::meta::ops

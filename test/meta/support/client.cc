@@ -340,6 +340,16 @@ Status TestClient::Close(uint64_t handle) {
   return t_->Close(q, &r);
 }
 
+Status TestClient::CloseMany(const std::vector<uint64_t>& handles) {
+  CloseRequest q;
+  q.set_session_id(session);
+  q.set_request_id(NextRequestId());
+  q.set_handle(handles.at(0));
+  for (size_t i = 1; i < handles.size(); ++i) q.add_more_handles(handles[i]);
+  CloseResponse r;
+  return t_->Close(q, &r);
+}
+
 Status TestClient::CloseWithSize(uint64_t handle, uint64_t size) {
   CloseRequest q;
   q.set_session_id(session);

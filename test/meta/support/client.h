@@ -83,6 +83,8 @@ class TestClient {
   StatusOr<StatFsResponse> StatFs();
   StatusOr<OpenResponse> Open(uint64_t ino, uint32_t flags);
   Status Close(uint64_t handle);
+  // One Close of handles[0] carrying the rest as more_handles (how libweft batches clean closes).
+  Status CloseMany(const std::vector<uint64_t>& handles);
   Status CloseWithSize(uint64_t handle, uint64_t size);
   StatusOr<Attr> Commit(uint64_t handle, uint64_t ino, uint64_t size);
   StatusOr<uint64_t> Grant(uint64_t handle, uint64_t ino, uint64_t end);
