@@ -31,10 +31,7 @@ bool CloseBatcher::Flush() {
   std::unique_lock lock(mu_);
   bool any = !queue_.empty() || in_flight_ > 0;
   while (!queue_.empty()) {
-    std::vector<uint64_t> batch;
-    size_t n = std::min(queue_.size(), max_batch_);
-    batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<uint64_t> batch = TakeBatch();
     lock.unlock();
     Send(batch);
     lock.lock();
@@ -52,10 +49,7 @@ void CloseBatcher::Loop() {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms_);
     cv_.wait_until(lock, until, [&] { return stopping_ || queue_.size() >= max_batch_ || queue_.empty(); });
     if (queue_.empty()) continue;  // a Flush took them
-    std::vector<uint64_t> batch;
-    size_t n = std::min(queue_.size(), max_batch_);
-    batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<uint64_t> batch = TakeBatch();
     ++in_flight_;
     lock.unlock();
     Send(batch);
@@ -63,6 +57,13 @@ void CloseBatcher::Loop() {
     --in_flight_;
     cv_.notify_all();
   }
+}
+
+std::vector<uint64_t> CloseBatcher::TakeBatch() {
+  size_t n = std::min(queue_.size(), max_batch_);
+  std::vector<uint64_t> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  return batch;
 }
 
 void CloseBatcher::Send(const std::vector<uint64_t>& handles) {

@@ -42,6 +42,8 @@ class CloseBatcher {
 
  private:
   void Loop();
+  // Moves the oldest max_batch_ queued closes out of the queue. REQUIRES: mu_ held.
+  std::vector<uint64_t> TakeBatch();
   // Sends handles; logs a failure.
   void Send(const std::vector<uint64_t>& handles);
 

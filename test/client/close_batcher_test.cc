@@ -17,6 +17,13 @@ namespace {
 struct Sent {
   std::mutex mu;
   std::vector<std::vector<uint64_t>> batches;
+  CloseBatcher::SendFn Record() {
+    return [this](const std::vector<uint64_t>& h) {
+      std::lock_guard lock(mu);
+      batches.push_back(h);
+      return Status::Ok();
+    };
+  }
   size_t Handles() {
     std::lock_guard lock(mu);
     size_t n = 0;
@@ -28,13 +35,7 @@ struct Sent {
 
 TEST_CASE("closes queued together leave in one batch after the delay", "[client][close]") {
   Sent sent;
-  CloseBatcher b(
-      [&](const std::vector<uint64_t>& h) {
-        std::lock_guard lock(sent.mu);
-        sent.batches.push_back(h);
-        return Status::Ok();
-      },
-      /*delay_ms=*/200, /*max_batch=*/100);
+  CloseBatcher b(sent.Record(), /*delay_ms=*/200, /*max_batch=*/100);
   for (uint64_t h = 1; h <= 5; ++h) b.Add(h);
   for (int i = 0; i < 200 && sent.Handles() < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::lock_guard lock(sent.mu);
@@ -44,13 +45,7 @@ TEST_CASE("closes queued together leave in one batch after the delay", "[client]
 
 TEST_CASE("a full batch leaves without waiting and Flush sends the rest at once", "[client][close]") {
   Sent sent;
-  CloseBatcher b(
-      [&](const std::vector<uint64_t>& h) {
-        std::lock_guard lock(sent.mu);
-        sent.batches.push_back(h);
-        return Status::Ok();
-      },
-      /*delay_ms=*/60000, /*max_batch=*/3);
+  CloseBatcher b(sent.Record(), /*delay_ms=*/60000, /*max_batch=*/3);
   for (uint64_t h = 1; h <= 4; ++h) b.Add(h);
   CHECK(b.Flush());
   CHECK(sent.Handles() == 4);  // 3 by the thread (full batch) or by Flush, and the fourth by Flush
