@@ -9,6 +9,7 @@ import argparse
 import os
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 
 def drop_caches():
@@ -44,7 +45,16 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--files", type=int, default=400)
     p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--clients", type=int, default=1, help="threads sharing each batch")
     o = p.parse_args()
+    pool = ThreadPoolExecutor(max_workers=o.clients) if o.clients > 1 else None
+
+    def run(fn, d, batch):
+        if pool is None:
+            return fn(d, batch)
+        parts = [batch[i::o.clients] for i in range(o.clients)]
+        for f in [pool.submit(fn, d, part) for part in parts if part]:
+            f.result()
     rates = {}  # (phase, side) -> [ops/s per round]
     ops = 0
     for r in range(o.rounds):
@@ -73,7 +83,7 @@ def main():
                     order = ("A", "B") if (i + r) % 2 == 0 else ("B", "A")
                     for s in order:
                         t = time.perf_counter()
-                        fn(dirs[s], batch)
+                        run(fn, dirs[s], batch)
                         spent[s] += time.perf_counter() - t
                         count[s] += len(batch)
                 ops += len(names)
@@ -82,7 +92,7 @@ def main():
         for d in dirs.values():
             os.rmdir(d)
     # B/A is the median of the rounds' own ratios: A and B of one round saw the same machine.
-    print("| phase (1 client, through the mount) | unit | A median | B median | B/A | A rounds | B rounds |")
+    print(f"| phase ({o.clients} client{'s' if o.clients > 1 else ''}, through the mount) | unit | A median | B median | B/A | A rounds | B rounds |")
     print("|---|---|---:|---:|---:|---|---|")
     for phase in ("create", "stat", "readdir", "rename", "unlink"):
         a, b = rates[(phase, "A")], rates[(phase, "B")]
