@@ -28,6 +28,8 @@ void AddServerFlags(CLI::App& app, ServerOptions* o) {
       ->check(CLI::IsMember({"uring", "threads"}))
       ->capture_default_str();
   app.add_option("--fd-cache", o->fd_cache, "open chunk files kept")->capture_default_str();
+  app.add_option("--meta-cache-mb", o->meta_cache_mb, "MiB of chunk records (CRCs) kept in memory for reads")
+      ->capture_default_str();
   app.add_option("--direct-io", o->direct_io, "open chunk files with O_DIRECT")->capture_default_str();
   app.add_option("--io-buffers", o->buffers.buffers, "registered I/O buffers")->capture_default_str();
   app.add_option("--max-requests-per-connection", o->data.max_requests, "requests in flight per connection")

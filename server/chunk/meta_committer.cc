@@ -9,8 +9,12 @@
 
 namespace weft::chunk {
 
-MetaCommitter::MetaCommitter(MetaStore* store, boost::asio::any_io_executor loop, bool sync)
-    : store_(store), loop_(std::move(loop)), sync_(sync), thread_([this] { Run(); }) {}
+namespace {
+size_t RecordBytes(const ChunkMeta& m) { return sizeof(ChunkKey) + sizeof(ChunkMeta) + m.crcs.size() * 4 + 64; }
+}  // namespace
+
+MetaCommitter::MetaCommitter(MetaStore* store, boost::asio::any_io_executor loop, bool sync, size_t cache_bytes)
+    : store_(store), loop_(std::move(loop)), sync_(sync), cache_limit_(cache_bytes), thread_([this] { Run(); }) {}
 
 MetaCommitter::~MetaCommitter() { Stop(); }
 
@@ -26,7 +30,39 @@ void MetaCommitter::Stop() {
 StatusOr<std::optional<ChunkMeta>> MetaCommitter::Get(const ChunkKey& key) {
   auto it = overlay_.find(key);
   if (it != overlay_.end()) return it->second.meta;
-  return store_->Get(key);
+  if (auto c = cache_.find(key); c != cache_.end()) {
+    lru_.splice(lru_.begin(), lru_, c->second);
+    ++cache_hits_;
+    return std::optional<ChunkMeta>(c->second->second);
+  }
+  auto stored = store_->Get(key);
+  // No update of key is queued (the overlay would hold it), so the store holds its latest record.
+  if (stored.ok() && stored->has_value()) CachePut(key, **stored);
+  return stored;
+}
+
+void MetaCommitter::CachePut(const ChunkKey& key, const ChunkMeta& meta) {
+  if (cache_limit_ == 0) return;
+  CacheErase(key);
+  size_t bytes = RecordBytes(meta);
+  if (bytes > cache_limit_) return;
+  lru_.emplace_front(key, meta);
+  cache_.emplace(key, lru_.begin());
+  cache_bytes_ += bytes;
+  while (cache_bytes_ > cache_limit_) {
+    auto& [k, m] = lru_.back();
+    cache_bytes_ -= RecordBytes(m);
+    cache_.erase(k);
+    lru_.pop_back();
+  }
+}
+
+void MetaCommitter::CacheErase(const ChunkKey& key) {
+  auto c = cache_.find(key);
+  if (c == cache_.end()) return;
+  cache_bytes_ -= RecordBytes(c->second->second);
+  lru_.erase(c->second);
+  cache_.erase(c);
 }
 
 StatusOr<std::vector<ChunkKey>> MetaCommitter::List(uint64_t ino, uint32_t from_index) {
@@ -85,6 +121,7 @@ void MetaCommitter::PutLazy(const ChunkKey& key, std::optional<ChunkMeta> meta) 
 
 void MetaCommitter::Enqueue(const ChunkKey& key, std::optional<ChunkMeta> meta, Done done) {
   uint64_t seq = next_seq_++;
+  CacheErase(key);
   overlay_[key] = Overlay{seq, meta};
   {
     std::lock_guard lock(mu_);
@@ -115,7 +152,11 @@ void MetaCommitter::Finish(std::vector<Pending> batch, const Status& s) {
   ++batches_;
   for (auto& p : batch) {
     auto it = overlay_.find(p.mutation.key);
-    if (it != overlay_.end() && it->second.seq == p.seq) overlay_.erase(it);
+    if (it != overlay_.end() && it->second.seq == p.seq) {
+      overlay_.erase(it);
+      // The last queued update of the key is now the stored record (or, failed, the store kept the old).
+      if (s.ok() && p.mutation.meta) CachePut(p.mutation.key, *p.mutation.meta);
+    }
     if (p.done) std::move(p.done).Resume(s);
   }
 }

@@ -7,16 +7,23 @@
 // does not wait (commit marks: losing one in a crash only makes a chunk look dirty). A failed batch drops
 // its updates from the overlay, so Get returns the last durable record again, and fails its waiters.
 //
+// Get also keeps the durable records it returned in a bounded LRU cache (cache_bytes), so that reads of
+// a chunk need not look up and decode its record (a 4 MiB chunk's CRCs are 4 KiB) each time. A record
+// enters the cache only when no update of it is queued (then the store cannot change it under us: only
+// this committer writes the store), and a queued update evicts it; a written batch puts its records in.
+//
 // Thread-safety: Get, List, Put and PutLazy are loop-confined (the executor given at construction).
 // Stop may be called from any thread once the loop no longer queues updates.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -31,7 +38,8 @@ namespace weft::chunk {
 class MetaCommitter {
  public:
   // store is not owned and must outlive the committer. sync = durable batches (fsync of the WAL).
-  MetaCommitter(MetaStore* store, boost::asio::any_io_executor loop, bool sync);
+  // cache_bytes: the bound of the record cache (0 = none); default 16 MiB, ~4,000 chunks' records.
+  MetaCommitter(MetaStore* store, boost::asio::any_io_executor loop, bool sync, size_t cache_bytes = 16u << 20);
   ~MetaCommitter();
   MetaCommitter(const MetaCommitter&) = delete;
   MetaCommitter& operator=(const MetaCommitter&) = delete;
@@ -54,6 +62,9 @@ class MetaCommitter {
   void Stop();
 
   uint64_t batches() const { return batches_; }  // batches written (loop thread)
+  // Record cache (loop thread): lookups answered from it, and its current size.
+  uint64_t cache_hits() const { return cache_hits_; }
+  size_t cache_bytes() const { return cache_bytes_; }
 
  private:
   using Done = Resumer<void(Status)>;
@@ -66,6 +77,8 @@ class MetaCommitter {
   void Enqueue(const ChunkKey& key, std::optional<ChunkMeta> meta, Done done);
   void Run();
   void Finish(std::vector<Pending> batch, const Status& s);
+  void CachePut(const ChunkKey& key, const ChunkMeta& meta);
+  void CacheErase(const ChunkKey& key);
 
   MetaStore* const store_;
   const boost::asio::any_io_executor loop_;
@@ -79,6 +92,13 @@ class MetaCommitter {
   std::map<ChunkKey, Overlay> overlay_;
   uint64_t next_seq_ = 1;
   uint64_t batches_ = 0;
+  // The record cache: most recently used first.
+  const size_t cache_limit_;
+  using CacheList = std::list<std::pair<ChunkKey, ChunkMeta>>;
+  CacheList lru_;
+  std::unordered_map<ChunkKey, CacheList::iterator, ChunkKeyHash> cache_;
+  size_t cache_bytes_ = 0;
+  uint64_t cache_hits_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -98,7 +98,7 @@ int RunServer(const ServerOptions& opts) {
   } else if (s.err() != ENOTSUP) {
     spdlog::info("I/O buffers not registered ({}): plain buffers are used", s.ToString());
   }
-  MetaCommitter committer(records->get(), loop.get_executor(), sync);
+  MetaCommitter committer(records->get(), loop.get_executor(), sync, opts.meta_cache_mb << 20);
   StoreOptions store_opts{opts.data_dirs, FdCacheOptions{opts.fd_cache, opts.direct_io}, sync};
   ChunkStore store(store_opts, io.get(), &committer, &pool);
   if (Status s = store.Open(records->get()); !s.ok()) {

@@ -31,6 +31,7 @@ struct ServerOptions {
   std::string durability = "sync";               // sync (fdatasync + synced metadata) | none; default sync
   std::string io_backend = "uring";               // uring | threads; default uring (threads if refused)
   size_t fd_cache = 1024;                         // open chunk files kept; default 1024
+  size_t meta_cache_mb = 16;                      // decoded chunk records kept for reads; default 16 MiB
   bool direct_io = true;                          // O_DIRECT chunk files; default true
   BufferPoolOptions buffers;                      // default 16 x (4 MiB + 8 KiB), registered with the ring
   DataServerOptions data;                         // default 64 requests / 64 MiB per connection
