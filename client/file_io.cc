@@ -291,6 +291,25 @@ Status ClientImpl::SyncInode(InodeState& st) {
   return Status::Ok();
 }
 
+Status ClientImpl::SyncRange(InodeState& st, uint64_t begin, uint64_t end) {
+  const uint64_t cs = st.layout.chunk_size();
+  for (const auto& h : Handles(st)) {
+    if (!h->buffered.load()) continue;
+    std::lock_guard lock(h->mu);
+    if (h->buf && Overlaps(h->buf->index * cs + h->buf->off, h->buf->index * cs + h->buf->off + h->buf->len, begin, end)) {
+      RETURN_IF_ERROR(FlushBufLocked(h.get()));
+    }
+  }
+  std::unique_lock lock(st.mu);
+  st.cv.wait(lock, [&] {
+    for (const auto& r : st.inflight) {
+      if (Overlaps(r.index * cs + r.begin, r.index * cs + r.end, begin, end)) return false;
+    }
+    return true;
+  });
+  return Status::Ok();
+}
+
 Status ClientImpl::CommitLength(FileHandle* fh, bool durable) {
   auto st = fh->inode;
   CommitRequest req;
@@ -443,28 +462,31 @@ StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t
 
 StatusOr<size_t> ClientImpl::Read(FileHandle* fh, uint64_t off, size_t size, char* buf) {
   auto st = fh->inode;
-  // The handle's own (and this client's other handles') unflushed writes must be visible.
-  bool pending;
+  if (size == 0) return size_t{0};
+  const uint32_t cs = st->layout.chunk_size();
+  if (cs == 0) return Err(EIO, "inode {} has no data layout", st->ino);
+  bool sequential;
   {
-    std::lock_guard lock(st->mu);
-    pending = !st->inflight.empty();
-    for (const auto& [raw, h] : st->handles) pending = pending || h->buffered.load();
+    std::lock_guard lock(fh->ra_mu);
+    sequential = opts_.readahead_bytes > 0 && (off == fh->last_read_end || (off == 0 && size >= 65536));
+    if (!sequential) fh->ra.clear();
   }
-  if (pending) RETURN_IF_ERROR(SyncInode(*st));
+  // This client's unflushed and in-flight writes to the bytes about to be fetched must be visible: those
+  // are flushed and waited for. Writes elsewhere in the file go on (a random reader and writer of one
+  // file do not wait for each other). A sequential read fetches its readahead window too.
+  const uint64_t block = std::min<uint64_t>(cs, 1u << 20);
+  RETURN_IF_ERROR(sequential ? SyncRange(*st, off / block * block, off + size + opts_.readahead_bytes + block)
+                             : SyncRange(*st, off, off + size));
   uint64_t file_size;
   {
     std::lock_guard lock(st->mu);
     file_size = st->size;
   }
-  if (off >= file_size || size == 0) return size_t{0};
+  if (off >= file_size) return size_t{0};
   size = static_cast<size_t>(std::min<uint64_t>(size, file_size - off));
-  if (st->layout.chunk_size() == 0) return Err(EIO, "inode {} has no data layout", st->ino);
-  bool sequential;
   {
     std::lock_guard lock(fh->ra_mu);
-    sequential = opts_.readahead_bytes > 0 && (off == fh->last_read_end || (off == 0 && size >= 65536));
     fh->last_read_end = off + size;
-    if (!sequential) fh->ra.clear();
   }
   auto cap = HandleCapability(fh);
   if (!cap.ok()) return cap.status();
