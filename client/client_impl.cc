@@ -30,7 +30,7 @@ ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
       tls_(std::move(tls)),
       meta_(o.meta_address, tls_.get(), o.token, o.rpc_timeout_ms, o.retry_window_ms),
       chains_(&meta_),
-      runtime_(o.io_threads, 2, tls_.get(), o.caller_loops),
+      runtime_(o.io_threads, 2, tls_.get()),
       io_(&runtime_, &chains_, ChunkIoOptions{o.data_timeout_ms, o.retry_window_ms}),
       pool_(o.write_buffer_bytes, 16),
       cache_(o.attr_cache_ms),

@@ -107,9 +107,6 @@ int main(int argc, char** argv) {
   app.add_option("--readahead", opt.client.readahead_bytes, "client readahead bytes")->capture_default_str();
   app.add_option("--write-buffer", opt.client.write_buffer_bytes, "client write buffer bytes")->capture_default_str();
   app.add_option("--io-threads", opt.client.io_threads, "data-plane threads")->capture_default_str();
-  app.add_option("--caller-loops", opt.client.caller_loops,
-                 "FUSE threads that run their own blocking reads (0: hand them to the data-plane threads)")
-      ->capture_default_str();
   app.add_option("--retry-window-ms", opt.client.retry_window_ms,
                  "retry unreachable servers this long before failing (EIO; at mount: exit)")
       ->capture_default_str();

@@ -1,7 +1,6 @@
 #include "client/data/chunk_io.h"
 
 #include <future>
-#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -53,35 +52,7 @@ T RunSync(IoLoop& loop, awaitable<T> aw) {
   return f.get();
 }
 
-// Runs aw on a caller loop on this thread until it is done (io_runtime.h). Handlers of the loop's other
-// work (a connection's reader, an old timer) run meanwhile too; whatever is still pending waits for the
-// loop's next borrower.
-template <typename T>
-T RunHere(IoLoop& loop, awaitable<T> aw) {
-  std::optional<T> out;
-  asio::co_spawn(loop.io, std::move(aw), [&out](std::exception_ptr e, T v) {
-    if (e) out.emplace(Err(EIO, "data-plane coroutine failed with an exception"));
-    else out.emplace(std::move(v));
-  });
-  loop.io.restart();
-  while (!out) {
-    if (loop.io.run_one() == 0) loop.io.restart();
-  }
-  return std::move(*out);
-}
-
 }  // namespace
-
-template <typename Make>
-Status ChunkIo::Blocking(Make&& make) {
-  if (IoLoop* loop = runtime_->Borrow()) {
-    Status s = RunHere(*loop, make(*loop));
-    runtime_->Return(loop);
-    return s;
-  }
-  IoLoop& loop = runtime_->Pick();
-  return RunSync(loop, make(loop));
-}
 
 ChunkRef ChunkFor(const Layout& layout, uint64_t ino, uint64_t file_offset, std::string capability) {
   ChunkRef c;
@@ -229,15 +200,18 @@ awaitable<Status> ChunkIo::Read(IoLoop& loop, ChunkRef c, uint32_t offset, std::
 }
 
 Status ChunkIo::ReadSync(ChunkRef c, uint32_t offset, std::span<char> out) {
-  return Blocking([&](IoLoop& loop) { return Read(loop, c, offset, out); });
+  IoLoop& loop = runtime_->Pick();
+  return RunSync(loop, Read(loop, c, offset, out));
 }
 
 Status ChunkIo::TruncateSync(ChunkRef c, uint32_t length) {
-  return Blocking([&](IoLoop& loop) { return Truncate(loop, c, length); });
+  IoLoop& loop = runtime_->Pick();
+  return RunSync(loop, Truncate(loop, c, length));
 }
 
 Status ChunkIo::RemoveSync(ChunkRef c) {
-  return Blocking([&](IoLoop& loop) { return Remove(loop, c); });
+  IoLoop& loop = runtime_->Pick();
+  return RunSync(loop, Remove(loop, c));
 }
 
 void ChunkIo::WriteAsync(ChunkRef c, uint32_t offset, std::span<const char> data, std::span<const uint32_t> crcs,

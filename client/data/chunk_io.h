@@ -53,8 +53,7 @@ class ChunkIo {
   // Removes the inode's chunks with index >= c.index on c's chain.
   boost::asio::awaitable<Status> Remove(IoLoop& loop, ChunkRef c);
 
-  // Blocking wrappers for callers outside the loops (FUSE threads). They run the call on a borrowed
-  // caller loop on the calling thread, or on a runtime loop when none is free.
+  // Blocking wrappers for callers outside the loops (FUSE threads).
   Status ReadSync(ChunkRef c, uint32_t offset, std::span<char> out);
   Status TruncateSync(ChunkRef c, uint32_t length);
   Status RemoveSync(ChunkRef c);
@@ -66,8 +65,6 @@ class ChunkIo {
   template <typename Fn>
   boost::asio::awaitable<Status> Mutate(IoLoop& loop, ChunkRef c, const char* what, Fn&& send);
   boost::asio::awaitable<void> Backoff(IoLoop& loop, int attempt);
-  template <typename Make>
-  Status Blocking(Make&& make);  // make(IoLoop&) -> awaitable<Status>, run to its end
 
   IoRuntime* const runtime_;
   ChainMap* const chains_;

@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 #include <fcntl.h>
 
-#include <atomic>
 #include <random>
 #include <thread>
 
@@ -151,8 +150,7 @@ TEST_CASE("writes continue when a chunk server is killed mid-stream", "[client][
   CHECK(ReadAll(*e.client, "f") == data);
 }
 
-TEST_CASE("random reads from more threads than caller loops return exact bytes across a chunk server restart",
-          "[client][integration]") {
+TEST_CASE("random reads from six threads return exact bytes across a chunk server restart", "[client][integration]") {
   ClusterOptions o;
   o.meta_args = {"--server-timeout-ms", "2000"};
   Env e(o);
@@ -166,7 +164,6 @@ TEST_CASE("random reads from more threads than caller loops return exact bytes a
   co.token = e.cluster.admin_token();
   co.volume = "v";
   co.retry_window_ms = 30000;
-  co.caller_loops = 2;  // six readers: four of them at a time go through the event-loop thread
   auto reader = Client::Connect(co);
   REQUIRE(reader.ok());
   auto a = (*reader)->Lookup(RootCaller(), (*reader)->root_ino(), "f");
@@ -197,7 +194,7 @@ TEST_CASE("random reads from more threads than caller loops return exact bytes a
     for (auto& t : ts) t.join();
   };
   run_readers(1);
-  // The caller loops now hold idle connections to every server; one server goes away under them and
+  // The client now holds idle connections to every server; one server goes away under them and
   // comes back: reads move to the other replicas, then reconnect.
   e.cluster.StopChunk(1, SIGKILL);
   run_readers(2);

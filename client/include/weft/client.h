@@ -34,10 +34,6 @@ struct ClientOptions {
   uint32_t rpc_timeout_ms = 10000;    // per metadata RPC attempt; default 10 s
   uint32_t retry_window_ms = 60000;   // how long unavailable servers are retried before EIO; default 60 s
   uint32_t io_threads = 1;            // data-plane event-loop threads; default 1
-  // Blocking data calls (a read that is not readahead, truncate) run on the calling thread, on one of at
-  // most this many caller loops with a connection per server each (client/data/io_runtime.h); callers
-  // beyond them, or all with 0, hand their call to the event-loop threads. Default 16.
-  uint32_t caller_loops = 16;
   uint64_t write_buffer_bytes = 256ull << 20;  // buffered + in-flight write bytes per client; default 256 MiB
   uint32_t readahead_bytes = 8u << 20;         // sequential readahead window per handle; default 8 MiB
   uint32_t attr_cache_ms = 1000;      // attribute/dentry cache TTL inside the library; default 1 s (0 = off)
