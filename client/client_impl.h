@@ -80,9 +80,9 @@ class ClientImpl final : public Client {
   std::shared_ptr<InodeState> FindInode(uint64_t ino);
   Status FlushBufLocked(FileHandle* fh);  // REQUIRES: fh->mu held
   Status WaitInflight(InodeState& st, uint32_t index, uint32_t begin, uint32_t end);
-  Status SyncInode(InodeState& st);       // flush every local handle's buffer, wait for all writes
   // Flush the local buffers overlapping file bytes [begin, end) and wait for the writes in flight there.
   Status SyncRange(InodeState& st, uint64_t begin, uint64_t end);
+  Status SyncInode(InodeState& st);  // SyncRange over the whole file
   // REQUIRES: fh->mu held. durable: an fsync (synced in weft-meta) rather than a flush.
   Status CommitLength(FileHandle* fh, bool durable);
   Status FlushImpl(FileHandle* fh, bool durable);
