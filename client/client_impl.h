@@ -54,6 +54,7 @@ class ClientImpl final : public Client {
   StatusOr<std::vector<std::string>> ListXattr(const Caller& c, uint64_t ino) override;
   Status RemoveXattr(const Caller& c, uint64_t ino, std::string_view name) override;
   StatusOr<StatFsResponse> StatFs() override;
+  Status SyncNamespace() override { return meta_.Sync(); }
 
   StatusOr<FileHandle*> Open(const Caller& c, uint64_t ino, int flags) override;
   StatusOr<size_t> Read(FileHandle* fh, uint64_t off, size_t size, char* buf) override;

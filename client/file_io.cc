@@ -321,7 +321,9 @@ Status ClientImpl::CommitLength(FileHandle* fh, bool durable) {
   }
   *req.mutable_mtime() = NsToTimespec(fh->mtime_ns ? fh->mtime_ns : NowUnixNs());
   AttrResponse resp;
-  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Commit, req, &resp, true));
+  const uint64_t mark = meta_.MutationMark();
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Commit, req, &resp, true, /*synced=*/durable));
+  if (durable) meta_.NoteSynced(mark);
   cache_.PutAttr(resp.attr());
   fh->dirty = false;
   {
@@ -361,6 +363,9 @@ Status ClientImpl::FlushImpl(FileHandle* fh, bool durable) {
   }
   std::lock_guard lock(fh->mu);
   if (fh->dirty || (durable && unsynced)) RETURN_IF_ERROR(CommitLength(fh, durable));
+  // fsync also makes this client's namespace changes durable, the file's own create among them:
+  // weft-meta acknowledges those before it syncs them (no call when a durable commit covered them).
+  if (durable) RETURN_IF_ERROR(meta_.Sync());
   return Status::Ok();
 }
 

@@ -33,6 +33,22 @@ void MetaClient::Prepare(google::protobuf::Message* req, bool mutating) {
   }
 }
 
+Status MetaClient::Sync() {
+  const uint64_t mark = unsynced_replies_.load();
+  if (synced_.load() >= mark) return Status::Ok();
+  SyncRequest req;
+  SyncResponse resp;
+  RETURN_IF_ERROR(Call(&Meta::Stub::Sync, req, &resp));
+  NoteSynced(mark);
+  return Status::Ok();
+}
+
+void MetaClient::NoteSynced(uint64_t mark) {
+  uint64_t cur = synced_.load();
+  while (cur < mark && !synced_.compare_exchange_weak(cur, mark)) {
+  }
+}
+
 Status MetaClient::WithRetries(const std::function<grpc::Status(grpc::ClientContext*)>& fn) {
   int64_t deadline = MonoMs() + retry_window_ms_;
   int backoff_ms = 50;

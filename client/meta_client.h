@@ -33,16 +33,27 @@ class MetaClient {
   void set_session(uint64_t id) { session_id_ = id; }
   uint64_t session() const { return session_id_; }
 
-  // Calls stub->*method with retries. `mutating` requests get a fresh request id (kept across retries).
+  // Calls stub->*method with retries. `mutating` requests get a fresh request id (kept across retries);
+  // unless `synced` (weft-meta syncs it before replying), the mutation counts as one Sync must cover.
   template <typename Req, typename Resp>
   Status Call(grpc::Status (Meta::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req, Resp* resp,
-              bool mutating = false) {
+              bool mutating = false, bool synced = false) {
     Prepare(&req, mutating);
-    return WithRetries([&](grpc::ClientContext* ctx) {
+    Status s = WithRetries([&](grpc::ClientContext* ctx) {
       auto stub = stub_.Get();
       return (stub.get()->*method)(ctx, req, resp);
     });
+    if (mutating && !synced) unsynced_replies_.fetch_add(1);
+    return s;
   }
+
+  // weft-meta acknowledges namespace changes before it syncs them. Sync makes every mutation whose
+  // reply this client had before the call durable: one Sync call, unless a sync since covered them.
+  Status Sync();
+  // A mutation weft-meta syncs before replying (a durable length commit) covers every reply received
+  // before it was sent: take the mark before the call, report it after success.
+  uint64_t MutationMark() const { return unsynced_replies_.load(); }
+  void NoteSynced(uint64_t mark);
 
  private:
   void Prepare(google::protobuf::Message* req, bool mutating);
@@ -54,6 +65,8 @@ class MetaClient {
   const uint32_t retry_window_ms_;
   std::atomic<uint64_t> session_id_{0};
   std::atomic<uint64_t> next_request_id_;
+  std::atomic<uint64_t> unsynced_replies_{0};  // replies to mutations weft-meta may not have synced
+  std::atomic<uint64_t> synced_{0};            // the first this many of those replies are durable
 };
 
 }  // namespace weft::client

@@ -306,7 +306,8 @@ void OpReleasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
-void OpFsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, 0); }
+// weft-meta acknowledges namespace changes before it syncs them: fsync of a directory syncs them.
+void OpFsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { ReplyStatus(req, Cl(req)->SyncNamespace()); }
 
 void OpStatfs(fuse_req_t req, fuse_ino_t) {
   auto s = Cl(req)->StatFs();

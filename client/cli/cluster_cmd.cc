@@ -44,6 +44,10 @@ Value StatusDoc(const ClusterStatusResponse& r, const std::string& meta) {
       .Set("volumes", r.volumes())
       .Set("sessions", r.sessions())
       .Set("gc_pending", r.gc_pending())
+      .Set("commits", r.meta_commits())
+      .Set("synced_commits", r.meta_synced_commits())
+      .Set("background_syncs", r.meta_background_syncs())
+      .Set("requested_syncs", r.meta_requested_syncs())
       .Set("chain_table_version", r.table().version());
   Value doc = Value::MakeObject();
   doc.Set("health", Health(r) == "ok" ? "ok" : "degraded")
@@ -65,6 +69,9 @@ std::string StatusText(const ClusterStatusResponse& r, const std::string& meta) 
       .Add("Tenants", std::to_string(r.tenants()))
       .Add("Volumes", fmt::format("{} ({} mounted sessions)", r.volumes(), r.sessions()))
       .Add("GC pending", fmt::format("{} inodes", r.gc_pending()))
+      .Add("Commits", fmt::format("{} ({} synced before the reply; log synced {} times after, {} on request)",
+                                  r.meta_commits(), r.meta_synced_commits(), r.meta_background_syncs(),
+                                  r.meta_requested_syncs()))
       .Add("Servers", fmt::format("{} up, {} down", r.servers_up(), r.servers_down()))
       .Add("Chains", fmt::format("{} ({} degraded), table version {}", r.table().chains_size(), r.degraded_chains(),
                                  r.table().version()))

@@ -22,6 +22,7 @@ MetaCore::MetaCore(KvStore* kv, ClusterManager* cluster, MetaOptions options)
 }
 
 StatusOr<std::unique_ptr<MetaCore>> MetaCore::Open(KvStore* kv, ClusterManager* cluster, MetaOptions options) {
+  RETURN_IF_ERROR(RecoverCounters(kv));
   std::unique_ptr<MetaCore> core(new MetaCore(kv, cluster, std::move(options)));
   RETURN_IF_ERROR(core->LoadSessions());
   core->gc_->Start();

@@ -67,6 +67,7 @@ size_t GcWorker::CollectInodes() {
   const int64_t now = MonoMs();
   std::string prefix = keys::Prefix(keys::kGc);
   auto it = kv_->Scan(prefix, keys::PrefixEnd(prefix));
+  bool synced = false;
   for (; it->Valid() && done.size() < kInodesPerPass; it->Next()) {
     const uint64_t ino = keys::DecodeU64(it->key().substr(1));
     auto b = backoff_.find(ino);
@@ -76,6 +77,16 @@ size_t GcWorker::CollectInodes() {
     if (raw.ok() && raw->has_value() && !inode.ParseFromString(**raw)) {
       spdlog::error("gc: corrupt inode record {}", ino);
       continue;
+    }
+    // The removal that queued this record may have been acknowledged before it was synced: sync the log
+    // (once per pass) before any data goes, so that no crash brings back a file without its chunks.
+    if (!synced) {
+      Status ss = sequencer_->Sync(/*by_server=*/true);
+      if (!ss.ok()) {
+        spdlog::error("gc: syncing the log before removing data: {}", ss.ToString());
+        return 0;
+      }
+      synced = true;
     }
     Status s;
     if (cluster_ && inode.attr().layout().chains_size() > 0) s = cluster_->RemoveChunks(inode.attr().layout(), ino, 0);

@@ -49,6 +49,7 @@ std::string Gc(uint64_t ino) { return WithId(kGc, ino); }
 std::string Reply(uint64_t session_id, uint64_t request_id) { return WithTwoIds(kReply, session_id, request_id); }
 std::string ReplyPrefix(uint64_t session_id) { return WithId(kReply, session_id); }
 std::string Counter(std::string_view name) { return std::string(1, kCounter).append(name); }
+std::string CounterReserved(std::string_view name) { return Counter(name).append(kReservedSuffix); }
 std::string Prefix(char family) { return std::string(1, family); }
 
 std::string PrefixEnd(std::string_view prefix) {

@@ -32,6 +32,13 @@ inline constexpr std::string_view kVolumeCounter = "volume";
 inline constexpr std::string_view kSessionCounter = "session";
 inline constexpr std::string_view kHandleCounter = "handle";
 inline constexpr std::string_view kTokenCounter = "token";
+inline constexpr std::string_view kCounters[] = {kInoCounter, kVolumeCounter, kSessionCounter, kHandleCounter,
+                                                 kTokenCounter};
+// M<name>.reserved: ids up to this value may have been handed out (synced before any of them was).
+// Replies that are not synced may be lost in a power failure; an id they handed out must never be
+// handed out again (chunk data and capabilities carry inode ids), so weft-meta's start moves each
+// counter up to its reservation.
+inline constexpr std::string_view kReservedSuffix = ".reserved";
 
 void AppendU64(std::string* out, uint64_t v);
 // REQUIRES: s.size() >= 8. Decodes the first 8 bytes.
@@ -52,6 +59,7 @@ std::string Gc(uint64_t ino);
 std::string Reply(uint64_t session_id, uint64_t request_id);
 std::string ReplyPrefix(uint64_t session_id);
 std::string Counter(std::string_view name);
+std::string CounterReserved(std::string_view name);
 std::string Token(uint64_t id);
 
 // The one-byte prefix of a record family ("I", "D", ...).

@@ -66,6 +66,8 @@ class KvStore : public KvReader {
   // Applies the batch atomically; with sync the write is durable on return. REQUIRES: batch came
   // from this store.
   virtual Status Commit(KvBatch& batch, bool sync) = 0;
+  // Makes every batch committed before the call durable (fsyncs the write-ahead log).
+  virtual Status Sync() = 0;
 };
 
 // Opens (creating if missing) a RocksDB store.

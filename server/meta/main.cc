@@ -45,7 +45,14 @@ int main(int argc, char** argv) {
                  "metadata calls served at once (calls past it are refused busy and retried by clients)")
       ->check(CLI::Range(4, 4096))
       ->capture_default_str();
-  app.add_flag("!--no-sync", opt.meta.sync, "do not fsync group commits (benchmarks only: loses acknowledged ops)");
+  app.add_flag("!--no-sync", opt.meta.sync, "never fsync the log (benchmarks only: a machine crash loses acknowledged ops)");
+  app.add_flag("--sync-each-change", opt.meta.sync_each_change,
+               "sync every namespace change before its reply (default: within --sync-interval-ms, and at a "
+               "client's fsync)");
+  app.add_option("--sync-interval-ms", opt.meta.sync_interval_ms,
+                 "namespace changes acknowledged unsynced are synced within this")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 10000u));
   weft::AddTlsFlags(app, &opt.tls, /*server=*/true);
   weft::AddLogFlags(app, &log);
   std::string check_data;

@@ -90,6 +90,7 @@ class MemKv final : public KvStore {
     }
     return Status::Ok();
   }
+  Status Sync() override { return Status::Ok(); }
 
   std::unique_ptr<KvIterator> ScanMerged(std::string_view start, std::string_view end, const Overlay* overlay) {
     Map merged;

@@ -17,9 +17,17 @@ struct MetaOptions {
   uint32_t dedupe_window = 1024;
   // The sequencer commits at most this many operations in one group (one synced write). Default 1024.
   uint32_t max_group_ops = 1024;
-  // fsync every group commit that holds a change needing it (every namespace change; not a close or a
-  // flush: OpContext::SkipSync). Off only for benchmarks of the CPU path. Default true.
+  // fsync the log at all: group commits that need it, and the background sync of the others. Off only
+  // for benchmarks of the CPU path (a crash of the machine then loses acknowledged ops). Default true.
   bool sync = true;
+  // Sync every namespace change (create, unlink, rename, setattr, ...) before its reply. Off (default),
+  // a namespace change is acknowledged once it is applied and in the log (a crash of weft-meta loses
+  // nothing), and is on disk within sync_interval_ms, and before any later Sync call (a client's fsync
+  // or fsyncdir) returns -- POSIX's contract, as a local file system keeps it. Space grants, durable
+  // length commits, shrinking truncates, id reservations and admin changes always sync before replying.
+  bool sync_each_change = false;
+  // The background sync runs at most this often while unsynced changes exist. Default 10 ms.
+  uint32_t sync_interval_ms = 10;
   // ReadDir returns at most this many entries per call. Default 1024.
   uint32_t readdir_max_entries = 1024;
   // The GC worker rescans its queue this often when idle. Default 1 s.

@@ -33,7 +33,35 @@ StatusOr<uint64_t> OpContext::NextId(std::string_view name, uint64_t first) {
   std::string enc;
   keys::AppendU64(&enc, id);
   batch_->Put(key, enc);
+  // Past the reservation: reserve the next block, synced before this reply (keys::kReservedSuffix).
+  std::string rkey = keys::CounterReserved(name);
+  auto r = reader_->Get(rkey);
+  if (!r.ok()) return r.status();
+  uint64_t reserved = r->has_value() && (*r)->size() == 8 ? keys::DecodeU64(**r) : 0;
+  if (id > reserved) {
+    std::string renc;
+    keys::AppendU64(&renc, id + kIdReservation - 1);
+    batch_->Put(rkey, renc);
+    ForceSync();
+  }
   return id;
+}
+
+Status RecoverCounters(KvStore* kv) {
+  auto batch = kv->NewBatch();
+  for (std::string_view name : keys::kCounters) {
+    auto r = kv->Get(keys::CounterReserved(name));
+    if (!r.ok()) return r.status();
+    if (!r->has_value() || (*r)->size() != 8) continue;
+    auto c = kv->Get(keys::Counter(name));
+    if (!c.ok()) return c.status();
+    const uint64_t reserved = keys::DecodeU64(**r);
+    if (c->has_value() && (*c)->size() == 8 && keys::DecodeU64(**c) >= reserved) continue;
+    std::string enc;
+    keys::AppendU64(&enc, reserved);
+    batch->Put(keys::Counter(name), enc);
+  }
+  return kv->Commit(*batch, /*sync=*/true);
 }
 
 Status OpContext::BindSession(uint64_t session_id) {

@@ -55,7 +55,16 @@ class OpContext {
   // (the store's log is ordered). For changes a crash may lose without breaking an invariant or a
   // promise: a close, a flush's length commit.
   void SkipSync() { sync_needed_ = false; }
-  bool sync_needed() const { return sync_needed_; }
+  // A namespace change (create, mkdir, unlink, rename, setattr, xattrs, open): acknowledged before it
+  // is synced unless MetaOptions::sync_each_change; the background sync, or a client's Sync, makes it
+  // durable. A crash of the machine may lose it, never half of it.
+  void DeferSync() {
+    if (!options().sync_each_change) sync_needed_ = false;
+  }
+  // The op must be durable before its reply, whatever else it asked for: it reserved ids, or shrank a
+  // file whose data past the new end the client removes from the chunk servers once it is told.
+  void ForceSync() { force_sync_ = true; }
+  bool sync_needed() const { return sync_needed_ || force_sync_; }
 
   // --- Records ---
   // The record at key, nullopt when absent; EIO when it does not parse.
@@ -66,7 +75,8 @@ class OpContext {
     batch_->Put(key, rec.SerializeAsString());
   }
   void Delete(std::string_view key) { batch_->Delete(key); }
-  // Hands out the next id of counter `name` (keys::k*Counter); the first id is `first`.
+  // Hands out the next id of counter `name` (keys::k*Counter); the first id is `first`. Ids are
+  // reserved on disk kIdReservation at a time: the op that takes a new block syncs before its reply.
   StatusOr<uint64_t> NextId(std::string_view name, uint64_t first = 1);
 
   // --- Session and volume ---
@@ -110,6 +120,7 @@ class OpContext {
   const int64_t now_ns_;
   std::vector<std::function<void()>> hooks_;
   bool sync_needed_ = true;
+  bool force_sync_ = false;
   std::optional<rec::Session> session_;
   std::optional<rec::Volume> volume_;
   std::optional<rec::Tenant> tenant_;
@@ -126,6 +137,12 @@ StatusOr<std::optional<T>> OpContext::Find(std::string_view key) {
   if (!rec.ParseFromString(**v)) return Err(EIO, "corrupt record under key of family '{}'", key.substr(0, 1));
   return std::optional<T>(std::move(rec));
 }
+
+// Ids a counter reserves on disk at a time (OpContext::NextId).
+inline constexpr uint64_t kIdReservation = 4096;
+// At start, before any op runs: moves every counter up to its reservation, so that no id handed out by
+// a reply a power failure lost is handed out again. Synced.
+Status RecoverCounters(KvStore* kv);
 
 // Adds v to a counter, saturating at 0 (a negative delta larger than the counter leaves 0).
 uint64_t AddClamped(uint64_t counter, int64_t delta);

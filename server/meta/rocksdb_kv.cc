@@ -91,6 +91,7 @@ class RocksKv final : public KvStore {
     wo.sync = sync;
     return FromRocks(db_->Write(wo, rb.batch()), "commit");
   }
+  Status Sync() override { return FromRocks(db_->SyncWAL(), "sync the write-ahead log"); }
 
  private:
   std::unique_ptr<rocksdb::DB> db_;

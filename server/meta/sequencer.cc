@@ -11,6 +11,7 @@ namespace weft::meta {
 
 Sequencer::Sequencer(KvStore* kv, const MetaEnv& env) : kv_(kv), env_(env) {
   thread_ = std::thread([this] { Loop(); });
+  sync_thread_ = std::thread([this] { SyncLoop(); });
 }
 
 Sequencer::~Sequencer() { Stop(); }
@@ -68,6 +69,49 @@ void Sequencer::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable() && sync_thread_.get_id() != std::this_thread::get_id()) sync_thread_.join();
+}
+
+Status Sequencer::Sync(bool by_server) {
+  if (!env_.options->sync) return Status::Ok();
+  Status s = kv_->Sync();
+  std::lock_guard lock(mu_);
+  ++(by_server ? stats_.background_syncs : stats_.explicit_syncs);
+  return s;
+}
+
+void Sequencer::MarkUnsynced() {
+  std::lock_guard lock(sync_mu_);
+  if (unsynced_) return;  // the sync thread is already due to run
+  unsynced_ = true;
+  sync_cv_.notify_one();
+}
+
+void Sequencer::SyncLoop() {
+  const auto interval = std::chrono::milliseconds(std::max<uint32_t>(1, env_.options->sync_interval_ms));
+  auto last = std::chrono::steady_clock::now() - interval;
+  std::unique_lock lock(sync_mu_);
+  for (;;) {
+    sync_cv_.wait(lock, [&] { return unsynced_ || sync_stopping_; });
+    if (!unsynced_) return;  // stopping, nothing to sync
+    // At most one sync per interval: the groups committed meanwhile share it.
+    sync_cv_.wait_until(lock, last + interval, [&] { return sync_stopping_; });
+    unsynced_ = false;
+    lock.unlock();
+    last = std::chrono::steady_clock::now();
+    Status s = kv_->Sync();
+    if (!s.ok()) spdlog::error("sequencer: background sync of the log failed: {}", s.ToString());
+    {
+      std::lock_guard stats_lock(mu_);
+      ++stats_.background_syncs;
+    }
+    lock.lock();
+  }
 }
 
 SequencerStats Sequencer::stats() const {
@@ -145,18 +189,21 @@ void Sequencer::RunGroup(std::deque<PendingOp>& group) {
   results.reserve(group.size());
   bool sync_needed = false;
   for (auto& op : group) results.push_back(RunOne(*batch, op, &hooks, &sync_needed));
-  Status commit = kv_->Commit(*batch, env_.options->sync && sync_needed);
+  const bool sync = env_.options->sync && sync_needed;
+  const bool wrote = batch->Count() > 0;
+  Status commit = kv_->Commit(*batch, sync);
   if (!commit.ok()) {
     spdlog::error("sequencer: group commit of {} ops failed: {}", group.size(), commit.ToString());
     for (auto& op : group) op.done(commit.Annotate("metadata commit"));
     return;
   }
+  if (!sync && wrote && env_.options->sync) MarkUnsynced();
   for (auto& h : hooks) h();
   {
     std::lock_guard lock(mu_);
     stats_.ops += group.size();
     ++stats_.groups;
-    if (env_.options->sync && sync_needed) ++stats_.synced_groups;
+    if (sync) ++stats_.synced_groups;
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
 }

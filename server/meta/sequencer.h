@@ -16,6 +16,12 @@
 // that received it (no handoff: on a small VM each wake-up of another thread costs ~90 us), and
 // concurrent clients still share commits.
 //
+// Durability: a group whose ops all deferred their sync (OpContext::DeferSync, SkipSync) commits
+// without one: its ops are applied and in the log, so a crash of weft-meta loses none of them. The
+// sync thread then syncs the log within MetaOptions::sync_interval_ms (one fsync for every group
+// committed meanwhile), and Sync() syncs at once for a client's fsync. A crash of the machine may lose
+// the last interval's acknowledged namespace changes -- whole ops, in order, as the log holds them.
+//
 // Idempotency: before running an op with a request id, the sequencer looks for the reply recorded
 // under (session_id, request_id) and, when present, answers from it (the body does not run again).
 // Replies of the last MetaOptions::dedupe_window request ids of a session are kept (clients number
@@ -54,6 +60,8 @@ struct SequencerStats {
   uint64_t groups = 0;
   uint64_t synced_groups = 0;  // groups committed with a sync (options.sync and an op that needs it)
   uint64_t deduplicated = 0;
+  uint64_t background_syncs = 0;  // syncs of the log by the sync thread and Sync(by_server)
+  uint64_t explicit_syncs = 0;    // Sync() calls for clients
 };
 
 class Sequencer {
@@ -70,12 +78,19 @@ class Sequencer {
   // Queues body and waits for its result. REQUIRES: not called from a done callback.
   Status Run(std::function<Status(OpContext&)> body);
 
-  // Runs what is queued, then stops the thread. Idempotent.
+  // Makes every group committed before the call durable. Thread-safe; not from a done callback.
+  // Counted in stats as requested (a client's) unless by_server (the GC's).
+  Status Sync(bool by_server = false);
+
+  // Runs what is queued, syncs what is unsynced, then stops the threads. Idempotent.
   void Stop();
   SequencerStats stats() const;
 
  private:
   void Loop();
+  void SyncLoop();
+  // After a group committed without a sync: the sync thread syncs within sync_interval_ms.
+  void MarkUnsynced();
   // Moves up to max_group_ops queued ops into a group. REQUIRES: mu_ held.
   std::deque<PendingOp> TakeGroup();
   void RunGroup(std::deque<PendingOp>& group);
@@ -97,6 +112,13 @@ class Sequencer {
   SequencerStats stats_;         // GUARDED_BY(mu_)
   int64_t last_ns_ = 0;          // the leader's only (leadership changes hands under mu_)
   std::thread thread_;
+
+  // The sync thread's state.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool unsynced_ = false;       // GUARDED_BY(sync_mu_): a group committed since the last sync began
+  bool sync_stopping_ = false;  // GUARDED_BY(sync_mu_)
+  std::thread sync_thread_;
 };
 
 }  // namespace weft::meta

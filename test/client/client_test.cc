@@ -268,6 +268,33 @@ TEST_CASE("namespace calls ride out a metadata service restart", "[client][integ
   CHECK_OK(e.client->Lookup(RootCaller(), e.client->root_ino(), "before"));
 }
 
+TEST_CASE("fsync and SyncNamespace make acknowledged namespace changes durable with one sync when needed",
+          "[client][integration]") {
+  // The background sync is 10 s away: every sync the counters show below is one the client asked for.
+  Env e(ClusterOptions{.chunk_servers = 0, .meta_args = {"--sync-interval-ms", "10000"}});
+  Client& c = *e.client;
+  REQUIRE_OK(c.Close(CreateFile(c, "warm-up")));  // takes the first block of handle ids (a synced commit)
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the batched close goes out
+  const ClusterStatusResponse s0 = e.cluster.ClusterStatus();
+  REQUIRE_OK(c.Mkdir(RootCaller(), c.root_ino(), "d", 0755, 0));
+  FileHandle* fh = CreateFile(c, "f");
+  const ClusterStatusResponse s1 = e.cluster.ClusterStatus();
+  CHECK(s1.meta_commits() >= s0.meta_commits() + 2);
+  CHECK(s1.meta_synced_commits() == s0.meta_synced_commits());  // acknowledged before any sync
+  CHECK(s1.meta_requested_syncs() == s0.meta_requested_syncs());
+  REQUIRE_OK(c.Fsync(fh));  // nothing written: the create and the mkdir still need the sync
+  CHECK(e.cluster.ClusterStatus().meta_requested_syncs() == s0.meta_requested_syncs() + 1);
+  REQUIRE_OK(c.Fsync(fh));  // nothing new since
+  REQUIRE_OK(c.SyncNamespace());
+  CHECK(e.cluster.ClusterStatus().meta_requested_syncs() == s0.meta_requested_syncs() + 1);
+  auto d = c.Lookup(RootCaller(), c.root_ino(), "d");
+  REQUIRE_OK(d);
+  REQUIRE_OK(c.Rename(RootCaller(), c.root_ino(), "f", d->ino(), "g", 0));
+  REQUIRE_OK(c.SyncNamespace());  // fsyncdir
+  CHECK(e.cluster.ClusterStatus().meta_requested_syncs() == s0.meta_requested_syncs() + 2);
+  REQUIRE_OK(c.Close(fh));
+}
+
 TEST_CASE("a file kept open past its capability's lifetime keeps working (renewal)", "[client][integration][security]") {
   ClusterOptions o;
   // Capabilities live 2 s and chunk servers allow no skew: without renewal the later writes, reads and

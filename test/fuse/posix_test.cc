@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include "test/fuse/fuse_test_util.h"
 
@@ -64,6 +65,28 @@ TEST_CASE("files and directories: create, write, read back, list, remove", "[fus
     want.insert(n);
   }
   CHECK(List(m.Path("big")) == want);
+}
+
+TEST_CASE("fsync of a directory or a file makes the changes before it durable", "[fuse][integration]") {
+  // The background sync is 10 s away: the syncs counted below are the ones fsync asked for.
+  MountedCluster m(VolumeSpec{}, ClusterOptions{.meta_args = {"--sync-interval-ms", "10000"}});
+  REQUIRE(::mkdir(m.Path("d").c_str(), 0755) == 0);
+  REQUIRE(WriteFile(m.Path("d/f"), "") == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // its batched close goes out
+  const uint64_t before = m.cluster.ClusterStatus().meta_requested_syncs();
+  int dir = ::open(m.Path("d").c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(dir >= 0);
+  CHECK(::fsync(dir) == 0);
+  CHECK(m.cluster.ClusterStatus().meta_requested_syncs() == before + 1);
+  CHECK(::fsync(dir) == 0);  // nothing changed since: no call
+  CHECK(m.cluster.ClusterStatus().meta_requested_syncs() == before + 1);
+  ::close(dir);
+  REQUIRE(::rename(m.Path("d/f").c_str(), m.Path("d/g").c_str()) == 0);
+  int fd = ::open(m.Path("d/g").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  CHECK(::fsync(fd) == 0);
+  ::close(fd);
+  CHECK(m.cluster.ClusterStatus().meta_requested_syncs() >= before + 2);
 }
 
 TEST_CASE("names: NAME_MAX 255 and PATH_MAX 4096", "[fuse][integration]") {

@@ -198,3 +198,23 @@ TEST_CASE("over gRPC: an unlinked open file lives until its last close, cookies 
   }
   CHECK(rest == std::vector<std::string>{"dd", "f", "g", "h", "i", "j"});
 }
+
+TEST_CASE("over gRPC: Sync makes acknowledged changes durable and needs a live session", "[meta][grpc][integration]") {
+  // --sync-interval-ms far away: only Sync (or a kill, which keeps the log) can keep the change.
+  GrpcFixture f({"--sync-interval-ms", "10000"});
+  auto& c = f.c;
+  auto file = c.Create(c.root, "f", 0644);
+  REQUIRE(file.ok());
+  CHECK(c.Sync().ok());
+  // The acknowledged change survives SIGKILL with or without a sync: it is in the log before the reply.
+  REQUIRE(c.Create(c.root, "g", 0644).ok());
+  std::string out;
+  CHECK(f.StopCheckRestart(&out, SIGKILL) == 0);
+  INFO(out);
+  REQUIRE(c.MountVolume("v").ok());
+  CHECK(c.Lookup(c.root, "f").ok());
+  CHECK(c.Lookup(c.root, "g").ok());
+  TestClient stranger = f.NewClient();
+  stranger.session = 987654321;
+  CHECK(Errno(stranger.Sync()) == ESTALE);
+}

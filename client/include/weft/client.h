@@ -104,6 +104,9 @@ class Client {
   virtual StatusOr<std::vector<std::string>> ListXattr(const Caller& c, uint64_t ino) = 0;
   virtual Status RemoveXattr(const Caller& c, uint64_t ino, std::string_view name) = 0;
   virtual StatusOr<StatFsResponse> StatFs() = 0;
+  // Makes every namespace change this client made durable (fsyncdir): weft-meta acknowledges a create,
+  // unlink, rename, ... once applied and logged, and syncs it within milliseconds or at this call.
+  virtual Status SyncNamespace() = 0;
 
   // --- files ---
   virtual StatusOr<FileHandle*> Open(const Caller& c, uint64_t ino, int flags) = 0;
@@ -114,7 +117,8 @@ class Client {
   virtual Status Write(FileHandle* fh, uint64_t off, const char* data, size_t size) = 0;
   // Sends buffered data and waits for it; commits the length (close-to-open: other clients see it).
   virtual Status Flush(FileHandle* fh) = 0;
-  // As Flush: everything written is durable on every live replica and the length committed.
+  // As Flush: everything written is durable on every live replica, the length committed durably, and
+  // this client's namespace changes (the file's create among them) durable too.
   virtual Status Fsync(FileHandle* fh) = 0;
   // Flushes, commits the final length, releases the handle. fh is invalid afterwards, even on error.
   virtual Status Close(FileHandle* fh) = 0;

@@ -295,6 +295,12 @@ class Checker {
       auto it = s_.counters.find(std::string(name));
       return it == s_.counters.end() ? 0 : it->second;
     };
+    for (std::string_view name : keys::kCounters) {
+      auto r = s_.counters.find(std::string(name).append(keys::kReservedSuffix));
+      if (r != s_.counters.end() && counter(name) > r->second) {
+        Bad("counter '{}' is at {}, past its on-disk reservation {}", name, counter(name), r->second);
+      }
+    }
     uint64_t max_ino = s_.inodes.empty() ? 0 : s_.inodes.rbegin()->first;
     if (max_ino > counter(keys::kInoCounter)) Bad("inode {} exists but the inode counter is at {}", max_ino, counter(keys::kInoCounter));
     uint64_t max_vol = s_.volumes.empty() ? 0 : s_.volumes.rbegin()->first;

@@ -33,6 +33,7 @@ Status OpenExisting(OpContext& ctx, const CreateRequest& req, uint64_t ino, Crea
 }  // namespace
 
 Status Create(OpContext& ctx, const CreateRequest& req, CreateResponse* resp) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   RETURN_IF_ERROR(CheckEntryName(req.name()));
   auto parent = ctx.GetDir(req.parent());

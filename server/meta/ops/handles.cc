@@ -29,6 +29,8 @@ Status CheckOpen(OpContext& ctx, const Caller& caller, const rec::Inode& inode, 
 Status TruncateOnOpen(OpContext& ctx, rec::Inode* inode, uint32_t flags) {
   Attr* a = inode->mutable_attr();
   if (!(flags & O_TRUNC) || !S_ISREG(a->mode())) return Status::Ok();
+  // The client removes the data past the new end once told: the truncation must be durable first.
+  if (a->size() > 0) ctx.ForceSync();
   RETURN_IF_ERROR(ctx.Charge(-static_cast<int64_t>(a->size()), 0, 0));
   a->set_size(0);
   *a->mutable_mtime() = ctx.now();

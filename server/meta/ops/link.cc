@@ -14,6 +14,7 @@ constexpr uint32_t kLinkMax = 65000;
 }
 
 Status Link(OpContext& ctx, const LinkRequest& req, AttrResponse* resp) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   RETURN_IF_ERROR(CheckEntryName(req.new_name()));
   auto inode = ctx.GetInode(req.ino());

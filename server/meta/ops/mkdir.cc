@@ -11,6 +11,7 @@
 namespace weft::meta::ops {
 
 Status Mkdir(OpContext& ctx, const MkdirRequest& req, AttrResponse* resp) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   RETURN_IF_ERROR(CheckEntryName(req.name()));
   auto parent = ctx.GetDir(req.parent());

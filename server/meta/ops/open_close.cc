@@ -11,6 +11,7 @@
 namespace weft::meta::ops {
 
 Status Open(OpContext& ctx, const OpenRequest& req, OpenResponse* resp) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   auto inode = ctx.GetInode(req.ino());
   if (!inode.ok()) return inode.status();

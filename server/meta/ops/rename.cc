@@ -48,6 +48,7 @@ void AddNlink(rec::Inode* dir, int delta) {
 }  // namespace
 
 Status Rename(OpContext& ctx, const RenameRequest& req, RenameResponse* resp) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   RETURN_IF_ERROR(CheckEntryName(req.name()));
   RETURN_IF_ERROR(CheckEntryName(req.new_name()));

@@ -10,6 +10,7 @@
 namespace weft::meta::ops {
 
 Status Rmdir(OpContext& ctx, const RmdirRequest& req, RmdirResponse* resp) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   RETURN_IF_ERROR(CheckEntryName(req.name()));
   RETURN_IF_ERROR(ctx.CheckWritable());

@@ -43,6 +43,7 @@ Status CheckTruncate(OpContext& ctx, const SetAttrRequest& req, const rec::Inode
 }  // namespace
 
 Status SetAttr(OpContext& ctx, const SetAttrRequest& req, AttrResponse* resp) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   auto inode = ctx.GetInode(req.ino());
   if (!inode.ok()) return inode.status();
@@ -96,6 +97,8 @@ Status SetAttr(OpContext& ctx, const SetAttrRequest& req, AttrResponse* resp) {
   }
   if (Has(mask, SETATTR_SIZE) && req.size() != a->size()) {
     if (req.size() > a->size()) RETURN_IF_ERROR(ctx.CheckQuota(req.size() - a->size(), 0));
+    // The client removes the data past the new end once told: a shrink must be durable first.
+    if (req.size() < a->size()) ctx.ForceSync();
     RETURN_IF_ERROR(ctx.Charge(static_cast<int64_t>(req.size()) - static_cast<int64_t>(a->size()), 0, 0));
     a->set_size(req.size());
   }

@@ -10,6 +10,7 @@
 namespace weft::meta::ops {
 
 Status Symlink(OpContext& ctx, const SymlinkRequest& req, AttrResponse* resp) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   RETURN_IF_ERROR(CheckEntryName(req.name()));
   if (req.target().empty()) return Err(ENOENT, "empty symlink target");

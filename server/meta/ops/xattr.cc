@@ -80,6 +80,7 @@ Status ListXattr(OpContext& ctx, const XattrRequest& req, XattrResponse* resp) {
 }
 
 Status SetXattr(OpContext& ctx, const XattrRequest& req, XattrResponse*) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   auto inode = Prepare(ctx, req, true);
   if (!inode.ok()) return inode.status();
   RETURN_IF_ERROR(CheckXattrName(req.name()));
@@ -102,6 +103,7 @@ Status SetXattr(OpContext& ctx, const XattrRequest& req, XattrResponse*) {
 }
 
 Status RemoveXattr(OpContext& ctx, const XattrRequest& req, XattrResponse*) {
+  ctx.DeferSync();  // a namespace change: synced within sync_interval_ms or at a client's Sync
   auto inode = Prepare(ctx, req, true);
   if (!inode.ok()) return inode.status();
   RETURN_IF_ERROR(CheckXattrName(req.name()));

@@ -94,6 +94,11 @@ R AdminService::ClusterStatus(C* c, const ClusterStatusRequest*, ClusterStatusRe
   r->set_gc_pending(n.gc_pending);
   r->set_meta_version(version_);
   r->set_meta_uptime_ms(static_cast<uint64_t>(MonoMs() - start_ms_));
+  SequencerStats st = core_->sequencer().stats();
+  r->set_meta_commits(st.groups);
+  r->set_meta_synced_commits(st.synced_groups);
+  r->set_meta_background_syncs(st.background_syncs);
+  r->set_meta_requested_syncs(st.explicit_syncs);
   return FinishCall(c, Status::Ok());
 }
 

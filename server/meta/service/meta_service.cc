@@ -109,6 +109,16 @@ R MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) {
 R MetaService::Close(C* c, const CloseRequest* q, CloseResponse* r) { return Mutate(c, ops::Close, q, r); }
 R MetaService::Commit(C* c, const CommitRequest* q, AttrResponse* r) { return Mutate(c, ops::Commit, q, r); }
 R MetaService::Grant(C* c, const GrantRequest* q, GrantResponse* r) { return Mutate(c, ops::Grant, q, r); }
+R MetaService::Sync(C* c, const SyncRequest* q, SyncResponse*) {
+  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return s;
+  // A sync is harmless, but a session that no longer exists is an error the client must see (as every
+  // other call of a session answers it): its changes may be gone with it.
+  if (!core_->sessions().Contains(q->session_id())) {
+    return ToGrpc(Err(ESTALE, "session {} is unknown (expired, unmounted or its volume deleted): mount again",
+                      q->session_id()));
+  }
+  return ToGrpc(core_->sequencer().Sync());
+}
 R MetaService::GetCapability(C* c, const CapabilityRequest* q, CapabilityResponse* r) {
   if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return s;
   Status s = core_->Read(ops::GetCapability, *q, r);

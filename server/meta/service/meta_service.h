@@ -59,6 +59,7 @@ class MetaService final : public Meta::Service {
   Reply Close(Ctx* c, const CloseRequest* q, CloseResponse* r) override;
   Reply Commit(Ctx* c, const CommitRequest* q, AttrResponse* r) override;
   Reply Grant(Ctx* c, const GrantRequest* q, GrantResponse* r) override;
+  Reply Sync(Ctx* c, const SyncRequest* q, SyncResponse* r) override;
   Reply GetCapability(Ctx* c, const CapabilityRequest* q, CapabilityResponse* r) override;
   Reply GetChainTable(Ctx* c, const ChainTableRequest* q, ChainTableResponse* r) override;
 

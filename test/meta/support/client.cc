@@ -85,6 +85,13 @@ StatusOr<MountResponse> TestClient::MountVolume(const std::string& volume, bool 
   return r;
 }
 
+Status TestClient::Sync() {
+  SyncRequest q;
+  q.set_session_id(session);
+  SyncResponse r;
+  return t_->Sync(q, &r);
+}
+
 Status TestClient::Unmount() {
   UnmountRequest q;
   q.set_session_id(session);

@@ -88,6 +88,8 @@ class TestClient {
   Status CloseWithSize(uint64_t handle, uint64_t size);
   StatusOr<Attr> Commit(uint64_t handle, uint64_t ino, uint64_t size);
   StatusOr<uint64_t> Grant(uint64_t handle, uint64_t ino, uint64_t end);
+  // Makes every acknowledged change durable (what libweft sends at fsync).
+  Status Sync();
 
  private:
   Transport* t_;

@@ -19,7 +19,8 @@ class MetaCore;
 
 namespace weft::meta::test {
 
-// X(kind, service, Name, Request, Response): kind is M (sequenced mutation), R (read) or K (keepalive).
+// X(kind, service, Name, Request, Response): kind is M (sequenced mutation), R (read), K (keepalive) or
+// S (sync of the log).
 #define WEFT_META_TEST_CALLS(X)                                            \
   X(M, Meta, Mount, MountRequest, MountResponse)                           \
   X(K, Meta, Keepalive, KeepaliveRequest, KeepaliveResponse)               \
@@ -45,6 +46,7 @@ namespace weft::meta::test {
   X(M, Meta, Close, CloseRequest, CloseResponse)                           \
   X(M, Meta, Commit, CommitRequest, AttrResponse)                          \
   X(M, Meta, Grant, GrantRequest, GrantResponse)                           \
+  X(S, Meta, Sync, SyncRequest, SyncResponse)                              \
   X(M, Admin, CreateTenant, CreateTenantRequest, Tenant)                   \
   X(R, Admin, GetTenant, TenantRequest, Tenant)                            \
   X(R, Admin, ListTenants, ListTenantsRequest, ListTenantsResponse)        \

@@ -19,12 +19,18 @@ class CoreTransport final : public Transport {
   Status Name(const Req& req, Resp* resp) override { return core_->Read(ops::Name, req, resp); }
 #define WEFT_CORE_K(Name, Req, Resp) \
   Status Name(const Req& req, Resp* resp) override { return core_->Keepalive(req, resp); }
+#define WEFT_CORE_S(Name, Req, Resp) \
+  Status Name(const Req& req, Resp*) override {                                    \
+    if (!core_->sessions().Contains(req.session_id())) return Err(ESTALE, "unknown session"); \
+    return core_->sequencer().Sync();                                              \
+  }
 #define WEFT_CORE_CALL(kind, service, Name, Req, Resp) WEFT_CORE_##kind(Name, Req, Resp)
   WEFT_META_TEST_CALLS(WEFT_CORE_CALL)
 #undef WEFT_CORE_CALL
 #undef WEFT_CORE_M
 #undef WEFT_CORE_R
 #undef WEFT_CORE_K
+#undef WEFT_CORE_S
 
  private:
   MetaCore* const core_;
