@@ -10,6 +10,12 @@ StatusOr<StartedServer> StartGrpcServer(const std::string& listen, const std::ve
     quota.SetMaxThreads(max_threads);
     builder.SetResourceQuota(quota);
   }
+  // Synchronous services: gRPC keeps at least MIN_POLLERS threads waiting for calls and lets a thread that
+  // finished a call exit when more than MAX_POLLERS wait. Its default maximum, 2, made weft-meta create
+  // and end a thread about every 20 calls whenever two calls overlapped (a FUSE lookup beside a
+  // heartbeat): 81-100 clone3 during 1,000 creates and 1,000 unlinks through a mount, 2-3 with 8.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kSyncServerMaxPollers);
   StartedServer out;
   builder.AddListeningPort(listen, tls ? tls->ServerCredentials() : grpc::InsecureServerCredentials(), &out.port);
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);

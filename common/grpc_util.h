@@ -21,6 +21,9 @@ struct StartedServer {
   int port = 0;  // the bound port
 };
 
+// Idle threads a synchronous gRPC service keeps waiting for calls (StartGrpcServer).
+inline constexpr int kSyncServerMaxPollers = 8;
+
 // Builds and starts a gRPC server listening on `listen` ("host:port", port 0 picks a free one); TLS with
 // tls's certificate when tls is given (REQUIRES: tls->server()), else plain text. max_threads > 0 bounds
 // the threads of synchronous services (each runs one call at a time); a call past the bound is answered
