@@ -218,3 +218,18 @@ TEST_CASE("the GC syncs the log before it removes an unlinked file's data", "[me
   CHECK(p.store->syncs() > syncs_before);
   CHECK(p.store->pending() == 0);
 }
+
+TEST_CASE("a log that cannot be synced fails the client's Sync and keeps the GC from removing data", "[meta][durability]") {
+  PowerLossFixture p(LongInterval());
+  TestClient& c = p.f->c;
+  REQUIRE(c.Create(c.root, "gone").ok());
+  p.store->set_fail_syncs(true);
+  CHECK(Errno(c.Sync()) == EIO);  // an fsync must not report durability it does not have
+  REQUIRE(c.Unlink(c.root, "gone").ok());  // deferred: acknowledged without a sync
+  p.f->core().gc().Wake();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // GC passes run every 20 ms here
+  CHECK(p.f->GcPending() == 1);  // its sync failed: the record and the data stay
+  p.store->set_fail_syncs(false);
+  CHECK(c.Sync().ok());
+  CHECK(p.f->DrainGc());
+}

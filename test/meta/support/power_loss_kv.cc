@@ -52,6 +52,7 @@ std::unique_ptr<KvBatch> PowerLossKv::NewBatch() { return std::make_unique<Recor
 Status PowerLossKv::Commit(KvBatch& batch, bool sync) {
   auto& rb = static_cast<RecordingBatch&>(batch);
   std::lock_guard lock(mu_);  // commits enter the log in the order they are applied
+  if (sync && fail_syncs_) return Err(EIO, "injected: sync failed");
   Status s = live_->Commit(rb.inner(), sync);
   if (!s.ok()) return s;
   for (auto& w : rb.writes) pending_.push_back(std::move(w));
@@ -67,6 +68,7 @@ Status PowerLossKv::Commit(KvBatch& batch, bool sync) {
 
 Status PowerLossKv::Sync() {
   std::lock_guard lock(mu_);
+  if (fail_syncs_) return Err(EIO, "injected: sync failed");
   ++syncs_;
   SyncLocked();
   return Status::Ok();
@@ -90,6 +92,11 @@ std::unique_ptr<KvStore> PowerLossKv::CrashImage() {
   Status s = image->Commit(*batch, true);
   (void)s;  // the in-memory engine does not fail
   return image;
+}
+
+void PowerLossKv::set_fail_syncs(bool fail) {
+  std::lock_guard lock(mu_);
+  fail_syncs_ = fail;
 }
 
 uint64_t PowerLossKv::syncs() const {

@@ -31,6 +31,8 @@ class PowerLossKv final : public KvStore {
 
   // A fresh store holding what was synced so far (the live state is untouched).
   std::unique_ptr<KvStore> CrashImage();
+  // While set, Sync() and synced commits fail with EIO (a disk that stopped taking writes).
+  void set_fail_syncs(bool fail);
   uint64_t syncs() const;            // Sync() calls
   uint64_t synced_commits() const;   // commits with sync
   uint64_t unsynced_commits() const; // commits without sync that wrote something
@@ -47,6 +49,7 @@ class PowerLossKv final : public KvStore {
   uint64_t syncs_ = 0;          // GUARDED_BY(mu_)
   uint64_t synced_commits_ = 0;    // GUARDED_BY(mu_)
   uint64_t unsynced_commits_ = 0;  // GUARDED_BY(mu_)
+  bool fail_syncs_ = false;        // GUARDED_BY(mu_)
 };
 
 }  // namespace weft::meta::test
