@@ -1,5 +1,6 @@
-// weft-meta-bench: metadata operations per second against a running weft-meta over gRPC (loopback).
-// For each client count, every client (a thread with its own channel, session and directory) runs the
+// weft-meta-bench: metadata operations per second against a running weft-meta (loopback), through
+// libweft's metadata client: over the metadata wire when weft-meta offers one, or with --grpc-only over
+// gRPC. For each client count, every client (a thread with its own connections, session and directory) runs the
 // phases in turn — create, stat (lookup), readdir (plus, 1024 per page), rename, unlink — and the phase's
 // rate is the total operations divided by the wall time from the common start to the last client's end.
 //
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "client/meta_client.h"
 #include "common/flags.h"
 #include "common/grpc_status.h"
 #include "common/grpc_util.h"
@@ -31,6 +33,7 @@ struct Options {
   std::string volume = "bench";
   std::string token;  // bearer token: the admin token (creates the tenant and volume)
   std::string tls_ca;  // TLS on: the CA of weft-meta's certificate
+  bool grpc_only = false;  // every call over gRPC, even when weft-meta offers the metadata wire
   weft::TlsPtr tls;    // loaded from tls_ca (null = plain text)
 };
 
@@ -52,27 +55,29 @@ weft::Status Call(const std::string& token, Fn&& fn) {
 class BenchClient {
  public:
   BenchClient(const Options& o, int id, int run)
-      : stub_(weft::Meta::NewStub(weft::MakeChannel(o.meta, o.tls.get()))), token_(o.token), files_(o.files) {
+      : mc_(o.meta, o.tls.get(), o.token, 30000, 30000), files_(o.files) {
     weft::MountRequest m;
     m.set_volume(o.volume);
     m.set_client("weft-meta-bench");
     weft::MountResponse mr;
-    if (auto s = Call(token_, [&](auto* c) { return stub_->Mount(c, m, &mr); }); !s.ok()) Die("mount", s);
+    if (auto s = mc_.Call(&weft::Meta::Stub::Mount, m, &mr); !s.ok()) Die("mount", s);
     session_ = mr.session_id();
+    mc_.set_session(session_);
+    if (!o.grpc_only) mc_.wire().SetPort(static_cast<uint16_t>(mr.wire_port()));
     weft::MkdirRequest d;
     d.set_session_id(session_);
     d.set_parent(mr.root_ino());
     d.set_name("run" + std::to_string(run) + "-client" + std::to_string(id));
     d.set_mode(0755);
     weft::AttrResponse dr;
-    if (auto s = Call(token_, [&](auto* c) { return stub_->Mkdir(c, d, &dr); }); !s.ok()) Die("mkdir", s);
+    if (auto s = mc_.Call(&weft::Meta::Stub::Mkdir, d, &dr, true); !s.ok()) Die("mkdir", s);
     dir_ = dr.attr().ino();
   }
   ~BenchClient() {
     weft::UnmountRequest u;
     u.set_session_id(session_);
     weft::UnmountResponse ur;
-    (void)Call(token_, [&](auto* c) { return stub_->Unmount(c, u, &ur); });
+    (void)mc_.Call(&weft::Meta::Stub::Unmount, u, &ur);
   }
 
   // Renews the session (a real client does this every TTL/3).
@@ -80,7 +85,7 @@ class BenchClient {
     weft::KeepaliveRequest k;
     k.set_session_id(session_);
     weft::KeepaliveResponse kr;
-    if (auto s = Call(token_, [&](auto* c) { return stub_->Keepalive(c, k, &kr); }); !s.ok()) Die("keepalive", s);
+    if (auto s = mc_.Call(&weft::Meta::Stub::Keepalive, k, &kr); !s.ok()) Die("keepalive", s);
   }
 
   std::string Name(int i, bool renamed) const { return (renamed ? "r" : "f") + std::to_string(i); }
@@ -95,7 +100,7 @@ class BenchClient {
       q.set_mode(0644);
       q.set_exclusive(true);
       weft::CreateResponse r;
-      Check("create", Call(token_, [&](auto* c) { return stub_->Create(c, q, &r); }));
+      Check("create", mc_.Call(&weft::Meta::Stub::Create, q, &r, true));
     }
     return static_cast<uint64_t>(files_);
   }
@@ -106,7 +111,7 @@ class BenchClient {
       q.set_parent(dir_);
       q.set_name(Name(i, false));
       weft::AttrResponse r;
-      Check("lookup", Call(token_, [&](auto* c) { return stub_->Lookup(c, q, &r); }));
+      Check("lookup", mc_.Call(&weft::Meta::Stub::Lookup, q, &r));
     }
     return static_cast<uint64_t>(files_);
   }
@@ -121,7 +126,7 @@ class BenchClient {
       q.set_limit(1024);
       q.set_plus(true);
       weft::ReadDirResponse r;
-      Check("readdir", Call(token_, [&](auto* c) { return stub_->ReadDir(c, q, &r); }));
+      Check("readdir", mc_.Call(&weft::Meta::Stub::ReadDir, q, &r));
       entries += static_cast<uint64_t>(r.entries_size());
       if (r.eof()) break;
       cookie = r.next_cookie();
@@ -138,7 +143,7 @@ class BenchClient {
       q.set_new_parent(dir_);
       q.set_new_name(Name(i, true));
       weft::RenameResponse r;
-      Check("rename", Call(token_, [&](auto* c) { return stub_->Rename(c, q, &r); }));
+      Check("rename", mc_.Call(&weft::Meta::Stub::Rename, q, &r, true));
     }
     return static_cast<uint64_t>(files_);
   }
@@ -149,7 +154,7 @@ class BenchClient {
       q.set_parent(dir_);
       q.set_name(Name(i, true));
       weft::UnlinkResponse r;
-      Check("unlink", Call(token_, [&](auto* c) { return stub_->Unlink(c, q, &r); }));
+      Check("unlink", mc_.Call(&weft::Meta::Stub::Unlink, q, &r, true));
     }
     return static_cast<uint64_t>(files_);
   }
@@ -157,19 +162,16 @@ class BenchClient {
  private:
   template <typename Req>
   void Fill(Req* q) {
-    q->set_session_id(session_);
-    q->set_request_id(next_request_id_++);
+    q->set_session_id(session_);  // the request id: MetaClient's (mutating calls)
   }
   static void Check(const char* what, const weft::Status& s) {
     if (!s.ok()) Die(what, s);
   }
 
-  std::unique_ptr<weft::Meta::Stub> stub_;
-  const std::string token_;
+  weft::client::MetaClient mc_;  // libweft's: the metadata wire when weft-meta offers it, else gRPC
   const int files_;
   uint64_t session_ = 0;
   uint64_t dir_ = 0;
-  uint64_t next_request_id_ = 1;
 };
 
 void EnsureVolume(const Options& o) {
@@ -203,6 +205,7 @@ int main(int argc, char** argv) {
   app.add_option("--token", o.token, "admin bearer token (or WEFT_TOKEN)")->envname("WEFT_TOKEN");
   app.add_option("--token-file", token_file, "read the admin token from this file");
   app.add_option("--tls-ca", o.tls_ca, "weft-meta runs TLS: its CA certificate (PEM)");
+  app.add_flag("--grpc-only", o.grpc_only, "make every call over gRPC (default: the metadata wire when offered)");
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
   auto tls = weft::Tls::Load(weft::TlsFiles{.ca_file = o.tls_ca}, /*server=*/false);
   if (!tls.ok()) Die("--tls-ca", tls.status());

@@ -68,6 +68,7 @@ Status ClientImpl::Mount() {
   MountResponse resp;
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Mount, req, &resp));
   meta_.set_session(resp.session_id());
+  meta_.wire().SetPort(static_cast<uint16_t>(resp.wire_port()));
   root_ino_ = resp.root_ino();
   volume_id_ = resp.volume_id();
   chunk_size_ = resp.chunk_size();
@@ -103,8 +104,12 @@ void ClientImpl::KeepaliveLoop() {
     req.set_session_id(meta_.session());
     PrepareContext(&ctx, std::chrono::milliseconds(std::max<uint32_t>(session_ttl_ms_ / 3, 1000)), opts_.token);
     Status s = FromGrpc(meta_.stub()->Keepalive(&ctx, req, &resp));
-    if (s.ok()) chains_.NoteVersion(resp.chain_table_version());
-    else spdlog::warn("session keepalive failed: {}", s.ToString());
+    if (s.ok()) {
+      chains_.NoteVersion(resp.chain_table_version());
+      meta_.wire().SetPort(static_cast<uint16_t>(resp.wire_port()));  // a restarted weft-meta has a new one
+    } else {
+      spdlog::warn("session keepalive failed: {}", s.ToString());
+    }
     lock.lock();
   }
 }

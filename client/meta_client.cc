@@ -7,12 +7,23 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "common/net.h"
 
 namespace weft::client {
+namespace {
+
+std::string HostOf(const std::string& address) {
+  auto hp = ParseHostPort(address);
+  return hp.ok() ? hp->host : "";
+}
+
+}  // namespace
 
 MetaClient::MetaClient(const std::string& address, const Tls* tls, std::string token, uint32_t timeout_ms,
                        uint32_t retry_window_ms)
     : stub_(address, tls, 1000),
+      // No wire with TLS: weft-meta serves none then (the wire is plain TCP).
+      wire_(tls ? "" : HostOf(address), token),
       token_(std::move(token)),
       timeout_ms_(timeout_ms),
       retry_window_ms_(retry_window_ms) {

@@ -10,12 +10,14 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
 #include "common/grpc_status.h"
 #include "common/grpc_util.h"
+#include "client/meta_wire_client.h"
 #include "common/reconnecting_stub.h"
 #include "common/status.h"
 #include "weft/meta.grpc.pb.h"
@@ -35,11 +37,17 @@ class MetaClient {
 
   // Calls stub->*method with retries. `mutating` requests get a fresh request id (kept across retries);
   // unless `synced` (weft-meta syncs it before replying), the mutation counts as one Sync must cover.
+  // Session calls go over the metadata wire while weft-meta offers one (client/meta_wire_client.h), and
+  // over gRPC otherwise or whenever the wire cannot carry them.
   template <typename Req, typename Resp>
   Status Call(grpc::Status (Meta::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req, Resp* resp,
               bool mutating = false, bool synced = false) {
     Prepare(&req, mutating);
+    const WireMethod wm = WireMethodOf(method);
     Status s = WithRetries([&](grpc::ClientContext* ctx) {
+      if (wm != WireMethod::kInvalid) {
+        if (auto ws = wire_.Call(wm, req, resp, static_cast<int>(timeout_ms_))) return *ws;
+      }
       auto stub = stub_.Get();
       return (stub.get()->*method)(ctx, req, resp);
     });
@@ -55,11 +63,32 @@ class MetaClient {
   uint64_t MutationMark() const { return unsynced_replies_.load(); }
   void NoteSynced(uint64_t mark);
 
+  // The metadata wire: its port comes with Mount and Keepalive replies.
+  MetaWireClient& wire() { return wire_; }
+
+  // The wire method of a weft.Meta stub method; kInvalid for those gRPC always carries (Mount, ...).
+  template <typename M>
+  static WireMethod WireMethodOf(M m) {
+#define WEFT_WIRE_OF(Name)                                                        \
+  if constexpr (std::is_same_v<M, decltype(&Meta::Stub::Name)>) {                 \
+    if (m == &Meta::Stub::Name) return WireMethod::k##Name;                       \
+  }
+    WEFT_WIRE_OF(Keepalive) WEFT_WIRE_OF(Lookup) WEFT_WIRE_OF(GetAttr) WEFT_WIRE_OF(SetAttr)
+    WEFT_WIRE_OF(Create) WEFT_WIRE_OF(Mkdir) WEFT_WIRE_OF(Unlink) WEFT_WIRE_OF(Rmdir) WEFT_WIRE_OF(Rename)
+    WEFT_WIRE_OF(Link) WEFT_WIRE_OF(Symlink) WEFT_WIRE_OF(Readlink) WEFT_WIRE_OF(ReadDir)
+    WEFT_WIRE_OF(GetXattr) WEFT_WIRE_OF(SetXattr) WEFT_WIRE_OF(ListXattr) WEFT_WIRE_OF(RemoveXattr)
+    WEFT_WIRE_OF(StatFs) WEFT_WIRE_OF(Open) WEFT_WIRE_OF(Close) WEFT_WIRE_OF(Commit) WEFT_WIRE_OF(Grant)
+    WEFT_WIRE_OF(GetCapability) WEFT_WIRE_OF(Sync)
+#undef WEFT_WIRE_OF
+    return WireMethod::kInvalid;
+  }
+
  private:
   void Prepare(google::protobuf::Message* req, bool mutating);
   Status WithRetries(const std::function<grpc::Status(grpc::ClientContext*)>& fn);
 
   ReconnectingStub<Meta> stub_;
+  MetaWireClient wire_;
   const std::string token_;
   const uint32_t timeout_ms_;
   const uint32_t retry_window_ms_;

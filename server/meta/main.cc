@@ -45,6 +45,14 @@ int main(int argc, char** argv) {
                  "metadata calls served at once (calls past it are refused busy and retried by clients)")
       ->check(CLI::Range(4, 4096))
       ->capture_default_str();
+  app.add_option("--wire-listen", opt.wire_listen,
+                 "metadata wire address (HOST:PORT), 'off', or empty for --listen's host on a free port;"
+                 " never with TLS")
+      ->capture_default_str();
+  app.add_option("--wire-max-connections", opt.wire_max_connections,
+                 "metadata wire connections served at once (clients past it use gRPC)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 65536u));
   app.add_flag("!--no-sync", opt.meta.sync, "never fsync the log (benchmarks only: a machine crash loses acknowledged ops)");
   app.add_flag("--sync-each-change", opt.meta.sync_each_change,
                "sync every namespace change before its reply (default: within --sync-interval-ms, and at a "

@@ -13,6 +13,7 @@
 #include "server/meta/service/auth.h"
 #include "server/meta/service/capability_issuer.h"
 #include "server/meta/service/meta_service.h"
+#include "server/meta/service/meta_wire_server.h"
 
 namespace weft::meta {
 
@@ -66,6 +67,27 @@ int RunServer(const ServerOptions& opt) {
   std::string bound = fmt::format("{}:{}", hp.ok() ? hp->host : "127.0.0.1", started->port);
   spdlog::info("serving gRPC on {} ({}; data {}, session TTL {} ms)", bound, *tls ? "TLS" : "plain text", opt.data,
                opt.meta.session_ttl_ms);
+  std::unique_ptr<MetaWireServer> wire;
+  if (*tls || opt.wire_listen == "off") {
+    spdlog::info("metadata wire off ({}): clients use gRPC", *tls ? "TLS is on" : "--wire-listen off");
+  } else {
+    MetaWireOptions wo;
+    wo.listen = opt.wire_listen;
+    if (wo.listen.empty()) {
+      HostPort any{hp.ok() ? hp->host : "127.0.0.1", 0};
+      wo.listen = any.ToString();
+    }
+    wo.max_connections = opt.wire_max_connections;
+    auto w = MetaWireServer::Start(wo, &meta);
+    if (!w.ok()) {
+      spdlog::critical("{}", w.status().ToString());
+      return 1;
+    }
+    wire = std::move(*w);
+    meta.set_wire_port(wire->port());
+    spdlog::info("serving the metadata wire on port {} (at most {} connections)", wire->port(),
+                 wo.max_connections);
+  }
   if (!opt.ready_file.empty()) {
     if (auto s = WriteFileAtomic(opt.ready_file, "grpc=" + bound + "\n"); !s.ok()) {
       spdlog::critical("ready file: {}", s.ToString());
@@ -76,6 +98,7 @@ int RunServer(const ServerOptions& opt) {
   spdlog::info("signal {}: shutting down", sig);
   // In-flight calls finish (the sequencer still runs) before the core stops.
   started->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (wire) wire->Stop();
   (*core)->Stop();
   (*cluster)->Stop();
   return 0;

@@ -29,6 +29,10 @@ struct ServerOptions {
   // Threads serving metadata calls at once (each holds one call, a mutation until its group commits);
   // calls past it are refused RESOURCE_EXHAUSTED, which clients retry. Default 256.
   int max_call_threads = 256;
+  // The metadata wire (common/meta_wire.h): "" = --listen's host on a free port (the default), "off" =
+  // none, or "HOST:PORT". Never with TLS: clients of a TLS weft-meta use gRPC.
+  std::string wire_listen;
+  uint32_t wire_max_connections = 1024;  // wire connections served at once; default 1024
   ClusterOptions cluster;
   MetaOptions meta;
 };

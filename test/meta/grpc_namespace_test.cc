@@ -8,8 +8,8 @@
 using namespace weft;
 using namespace weft::meta::test;
 
-TEST_CASE("over gRPC: every namespace operation works", "[meta][grpc][integration]") {
-  GrpcFixture f;
+TEST_CASE("over gRPC and over the metadata wire: every namespace operation works", "[meta][grpc][integration][wire]") {
+  GrpcFixture f({}, 0, GENERATE(Via::kGrpc, Via::kWire));
   auto& c = f.c;
   auto d = c.Mkdir(c.root, "d", 0755);
   REQUIRE(d.ok());
@@ -73,8 +73,8 @@ TEST_CASE("over gRPC: every namespace operation works", "[meta][grpc][integratio
   CHECK(c.Lookup(c.root, "co").ok());  // the session survived the restart
 }
 
-TEST_CASE("over gRPC: each namespace error arrives as its errno", "[meta][grpc][integration]") {
-  GrpcFixture f;
+TEST_CASE("over gRPC and over the metadata wire: each namespace error arrives as its errno", "[meta][grpc][integration][wire]") {
+  GrpcFixture f({}, 0, GENERATE(Via::kGrpc, Via::kWire));
   auto& c = f.c;
   auto d = c.Mkdir(c.root, "d");
   auto file = c.Create(d->ino(), "f");

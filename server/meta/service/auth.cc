@@ -11,20 +11,20 @@ namespace {
 
 constexpr std::string_view kBearer = "Bearer ";
 
-grpc::Status Unauthenticated(const grpc::ServerContextBase& c, const std::string& why) {
-  spdlog::info("refused an unauthenticated call from {}: {}", c.peer(), why);
+grpc::Status Unauthenticated(const CallAuth& c, const std::string& why) {
+  spdlog::info("refused an unauthenticated call from {}: {}", c.peer, why);
   return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "unauthenticated: " + why, std::to_string(EACCES));
 }
 
-// The token text of the call; "" when the call carries none.
-std::string_view BearerOf(const grpc::ServerContextBase& c) {
-  const auto& md = c.client_metadata();
-  auto it = md.find("authorization");
-  if (it == md.end()) return {};
-  return std::string_view(it->second.data(), it->second.size());
-}
-
 }  // namespace
+
+CallAuth CallAuth::Of(const grpc::ServerContextBase& c) {
+  CallAuth a;
+  a.peer = c.peer();
+  const auto& md = c.client_metadata();
+  if (auto it = md.find("authorization"); it != md.end()) a.bearer = std::string_view(it->second.data(), it->second.size());
+  return a;
+}
 
 grpc::Status Auth::Denied(const std::string& message) {
   return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, message, std::to_string(EACCES));
@@ -34,9 +34,9 @@ grpc::Status Auth::VolumeDenied(const Principal& who, const std::string& volume)
   return Denied(fmt::format("token {} of tenant '{}' has no access to volume '{}'", who.token_id, who.tenant, volume));
 }
 
-AuthResult Auth::Authenticate(const grpc::ServerContextBase& c) const {
+AuthResult Auth::Authenticate(const CallAuth& c) const {
   AuthResult r;
-  std::string_view header = BearerOf(c);
+  std::string_view header = c.bearer;
   if (header.empty()) {
     r.status = Unauthenticated(c, "no bearer token (pass --token, WEFT_TOKEN or a token file)");
     return r;
@@ -69,26 +69,26 @@ AuthResult Auth::Authenticate(const grpc::ServerContextBase& c) const {
   return r;
 }
 
-grpc::Status Auth::OptionalToken(const grpc::ServerContextBase& c) const {
-  if (BearerOf(c).empty()) return grpc::Status::OK;
+grpc::Status Auth::OptionalToken(const CallAuth& c) const {
+  if (c.bearer.empty()) return grpc::Status::OK;
   return Authenticate(c).status;
 }
 
-grpc::Status Auth::RequireAdmin(const grpc::ServerContextBase& c) const {
+grpc::Status Auth::RequireAdmin(const CallAuth& c) const {
   AuthResult a = Authenticate(c);
   if (!a.ok() || a.who.admin) return a.status;
   return Denied(fmt::format("this call needs the admin token (token {} belongs to tenant '{}')", a.who.token_id,
                             a.who.tenant));
 }
 
-grpc::Status Auth::ForTenant(const grpc::ServerContextBase& c, const std::string& tenant) const {
+grpc::Status Auth::ForTenant(const CallAuth& c, const std::string& tenant) const {
   AuthResult a = Authenticate(c);
   if (!a.ok() || a.who.admin || a.who.tenant == tenant) return a.status;
   return Denied(fmt::format("token {} of tenant '{}' has no access to tenant '{}'", a.who.token_id, a.who.tenant,
                             tenant));
 }
 
-grpc::Status Auth::ForSession(const grpc::ServerContextBase& c, uint64_t session_id) const {
+grpc::Status Auth::ForSession(const CallAuth& c, uint64_t session_id) const {
   AuthResult a = Authenticate(c);
   if (!a.ok() || a.who.admin) return a.status;
   auto stale = [&] {

@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <grpcpp/grpcpp.h>
 
@@ -29,6 +30,14 @@
 #include "server/meta/session_table.h"
 
 namespace weft::meta {
+
+// Who is calling, as the checks need it: the "authorization" value ("Bearer <token>", "" = none) and the
+// peer's address for logs. gRPC calls take it from their context; the metadata wire from its HELLO.
+struct CallAuth {
+  std::string_view bearer;  // must outlive the checks
+  std::string peer;
+  static CallAuth Of(const grpc::ServerContextBase& c);
+};
 
 // What a valid token proves.
 struct Principal {
@@ -49,16 +58,27 @@ class Auth {
   Auth(KvReader* kv, const SessionTable* sessions) : kv_(kv), sessions_(sessions) {}
 
   // Any valid token.
-  AuthResult Authenticate(const grpc::ServerContextBase& c) const;
+  AuthResult Authenticate(const CallAuth& c) const;
   // No token at all, or a valid one.
-  grpc::Status OptionalToken(const grpc::ServerContextBase& c) const;
+  grpc::Status OptionalToken(const CallAuth& c) const;
   // The admin token.
-  grpc::Status RequireAdmin(const grpc::ServerContextBase& c) const;
+  grpc::Status RequireAdmin(const CallAuth& c) const;
   // The admin token or a token of `tenant`.
-  grpc::Status ForTenant(const grpc::ServerContextBase& c, const std::string& tenant) const;
+  grpc::Status ForTenant(const CallAuth& c, const std::string& tenant) const;
   // The admin token or a token of the tenant owning the session's volume. An unknown session passes
   // for the admin token (the op answers ESTALE) and fails ESTALE for a tenant token.
-  grpc::Status ForSession(const grpc::ServerContextBase& c, uint64_t session_id) const;
+  grpc::Status ForSession(const CallAuth& c, uint64_t session_id) const;
+
+  // The same checks for a gRPC call.
+  AuthResult Authenticate(const grpc::ServerContextBase& c) const { return Authenticate(CallAuth::Of(c)); }
+  grpc::Status OptionalToken(const grpc::ServerContextBase& c) const { return OptionalToken(CallAuth::Of(c)); }
+  grpc::Status RequireAdmin(const grpc::ServerContextBase& c) const { return RequireAdmin(CallAuth::Of(c)); }
+  grpc::Status ForTenant(const grpc::ServerContextBase& c, const std::string& tenant) const {
+    return ForTenant(CallAuth::Of(c), tenant);
+  }
+  grpc::Status ForSession(const grpc::ServerContextBase& c, uint64_t session_id) const {
+    return ForSession(CallAuth::Of(c), session_id);
+  }
 
   // The PERMISSION_DENIED status for a principal reaching a volume of another tenant (or none).
   static grpc::Status VolumeDenied(const Principal& who, const std::string& volume);

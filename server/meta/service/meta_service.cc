@@ -18,22 +18,23 @@ using R = grpc::Status;
 using C = grpc::ServerContext;
 
 template <typename Req, typename Resp>
-R MetaService::Read(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r) {
-  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return s;
+R MetaService::Read(const CallAuth& a, OpFn<Req, Resp> op, const Req* q, Resp* r) {
+  if (grpc::Status s = auth_->ForSession(a, q->session_id()); !s.ok()) return s;
   return ToGrpc(core_->Read(op, *q, r));
 }
 
 template <typename Req, typename Resp>
-R MetaService::Mutate(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r) {
-  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return s;
+R MetaService::Mutate(const CallAuth& a, OpFn<Req, Resp> op, const Req* q, Resp* r) {
+  if (grpc::Status s = auth_->ForSession(a, q->session_id()); !s.ok()) return s;
   return ToGrpc(core_->Run(op, *q, r));
 }
 
 // An op that opens a handle (Open, Create with open flags): once it committed, the reply carries a
 // capability for the inode with the access the open mode grants.
 template <typename Req, typename Resp>
-R MetaService::OpenWithCapability(C* c, OpFn<Req, Resp> op, const Req* q, Resp* r, uint32_t open_flags) {
-  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return s;
+R MetaService::OpenWithCapability(const CallAuth& a, OpFn<Req, Resp> op, const Req* q, Resp* r,
+                                  uint32_t open_flags) {
+  if (grpc::Status s = auth_->ForSession(a, q->session_id()); !s.ok()) return s;
   Status s = core_->Run(op, *q, r);
   if (s.ok() && r->handle() != 0) {
     auto cap = caps_->Issue(r->attr().ino(), CapabilityIssuer::AccessForOpen(open_flags));
@@ -62,13 +63,16 @@ R MetaService::Mount(C* c, const MountRequest* q, MountResponse* r) {
   req.set_token_id(a.who.token_id);
   Status s = core_->Run(ops::TenantMount, req, r);
   if (s.ok()) {
+    r->set_wire_port(wire_port_);
     spdlog::info("volume '{}' mounted by token {}: session {}", q->volume(), req.token_id(), r->session_id());
   }
   return ToGrpc(s);
 }
-R MetaService::Keepalive(C* c, const KeepaliveRequest* q, KeepaliveResponse* r) {
-  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return s;
-  return ToGrpc(core_->Keepalive(*q, r));
+R MetaService::DoKeepalive(const CallAuth& a, const KeepaliveRequest* q, KeepaliveResponse* r) {
+  if (grpc::Status s = auth_->ForSession(a, q->session_id()); !s.ok()) return s;
+  Status s = core_->Keepalive(*q, r);
+  r->set_wire_port(wire_port_);
+  return ToGrpc(s);
 }
 R MetaService::Unmount(C* c, const UnmountRequest* q, UnmountResponse* r) {
   // Idempotent for every valid token: a session already gone is unmounted.
@@ -76,41 +80,14 @@ R MetaService::Unmount(C* c, const UnmountRequest* q, UnmountResponse* r) {
   if (!s.ok()) return FromGrpc(s).err() == ESTALE ? grpc::Status::OK : s;
   return ToGrpc(core_->Run(ops::Unmount, *q, r));
 }
-R MetaService::Lookup(C* c, const LookupRequest* q, AttrResponse* r) { return Read(c, ops::Lookup, q, r); }
-R MetaService::GetAttr(C* c, const GetAttrRequest* q, AttrResponse* r) { return Read(c, ops::GetAttr, q, r); }
-R MetaService::SetAttr(C* c, const SetAttrRequest* q, AttrResponse* r) {
-  return Mutate(c, ops::SetAttr, q, r);
+R MetaService::DoCreate(const CallAuth& a, const CreateRequest* q, CreateResponse* r) {
+  return OpenWithCapability(a, ops::Create, q, r, q->open_flags());
 }
-R MetaService::Create(C* c, const CreateRequest* q, CreateResponse* r) {
-  return OpenWithCapability(c, ops::Create, q, r, q->open_flags());
+R MetaService::DoOpen(const CallAuth& a, const OpenRequest* q, OpenResponse* r) {
+  return OpenWithCapability(a, ops::Open, q, r, q->flags());
 }
-R MetaService::Mkdir(C* c, const MkdirRequest* q, AttrResponse* r) { return Mutate(c, ops::Mkdir, q, r); }
-R MetaService::Unlink(C* c, const UnlinkRequest* q, UnlinkResponse* r) { return Mutate(c, ops::Unlink, q, r); }
-R MetaService::Rmdir(C* c, const RmdirRequest* q, RmdirResponse* r) { return Mutate(c, ops::Rmdir, q, r); }
-R MetaService::Rename(C* c, const RenameRequest* q, RenameResponse* r) { return Mutate(c, ops::Rename, q, r); }
-R MetaService::Link(C* c, const LinkRequest* q, AttrResponse* r) { return Mutate(c, ops::Link, q, r); }
-R MetaService::Symlink(C* c, const SymlinkRequest* q, AttrResponse* r) { return Mutate(c, ops::Symlink, q, r); }
-R MetaService::Readlink(C* c, const ReadlinkRequest* q, ReadlinkResponse* r) {
-  return Read(c, ops::Readlink, q, r);
-}
-R MetaService::ReadDir(C* c, const ReadDirRequest* q, ReadDirResponse* r) { return Read(c, ops::ReadDir, q, r); }
-R MetaService::GetXattr(C* c, const XattrRequest* q, XattrResponse* r) { return Read(c, ops::GetXattr, q, r); }
-R MetaService::SetXattr(C* c, const XattrRequest* q, XattrResponse* r) {
-  return Mutate(c, ops::SetXattr, q, r);
-}
-R MetaService::ListXattr(C* c, const XattrRequest* q, XattrResponse* r) { return Read(c, ops::ListXattr, q, r); }
-R MetaService::RemoveXattr(C* c, const XattrRequest* q, XattrResponse* r) {
-  return Mutate(c, ops::RemoveXattr, q, r);
-}
-R MetaService::StatFs(C* c, const StatFsRequest* q, StatFsResponse* r) { return Read(c, ops::StatFs, q, r); }
-R MetaService::Open(C* c, const OpenRequest* q, OpenResponse* r) {
-  return OpenWithCapability(c, ops::Open, q, r, q->flags());
-}
-R MetaService::Close(C* c, const CloseRequest* q, CloseResponse* r) { return Mutate(c, ops::Close, q, r); }
-R MetaService::Commit(C* c, const CommitRequest* q, AttrResponse* r) { return Mutate(c, ops::Commit, q, r); }
-R MetaService::Grant(C* c, const GrantRequest* q, GrantResponse* r) { return Mutate(c, ops::Grant, q, r); }
-R MetaService::Sync(C* c, const SyncRequest* q, SyncResponse*) {
-  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return s;
+R MetaService::DoSync(const CallAuth& a, const SyncRequest* q, SyncResponse*) {
+  if (grpc::Status s = auth_->ForSession(a, q->session_id()); !s.ok()) return s;
   // A sync is harmless, but a session that no longer exists is an error the client must see (as every
   // other call of a session answers it): its changes may be gone with it.
   if (!core_->sessions().Contains(q->session_id())) {
@@ -119,8 +96,8 @@ R MetaService::Sync(C* c, const SyncRequest* q, SyncResponse*) {
   }
   return ToGrpc(core_->sequencer().Sync());
 }
-R MetaService::GetCapability(C* c, const CapabilityRequest* q, CapabilityResponse* r) {
-  if (grpc::Status s = auth_->ForSession(*c, q->session_id()); !s.ok()) return s;
+R MetaService::DoGetCapability(const CallAuth& a, const CapabilityRequest* q, CapabilityResponse* r) {
+  if (grpc::Status s = auth_->ForSession(a, q->session_id()); !s.ok()) return s;
   Status s = core_->Read(ops::GetCapability, *q, r);
   if (s.ok()) {
     auto cap = caps_->Issue(q->ino(), static_cast<uint8_t>(q->access()));
@@ -129,6 +106,67 @@ R MetaService::GetCapability(C* c, const CapabilityRequest* q, CapabilityRespons
     r->set_ttl_ms(cap.ttl_ms);
   }
   return ToGrpc(s);
+}
+
+// Every session method once, for both transports: X(Name, Request, Response, handler taking (a, q, r)).
+#define WEFT_META_SESSION_METHODS(X)                                                          \
+  X(Keepalive, KeepaliveRequest, KeepaliveResponse, DoKeepalive(a, q, r))                     \
+  X(Lookup, LookupRequest, AttrResponse, Read(a, ops::Lookup, q, r))                          \
+  X(GetAttr, GetAttrRequest, AttrResponse, Read(a, ops::GetAttr, q, r))                       \
+  X(SetAttr, SetAttrRequest, AttrResponse, Mutate(a, ops::SetAttr, q, r))                     \
+  X(Create, CreateRequest, CreateResponse, DoCreate(a, q, r))                                 \
+  X(Mkdir, MkdirRequest, AttrResponse, Mutate(a, ops::Mkdir, q, r))                           \
+  X(Unlink, UnlinkRequest, UnlinkResponse, Mutate(a, ops::Unlink, q, r))                      \
+  X(Rmdir, RmdirRequest, RmdirResponse, Mutate(a, ops::Rmdir, q, r))                          \
+  X(Rename, RenameRequest, RenameResponse, Mutate(a, ops::Rename, q, r))                      \
+  X(Link, LinkRequest, AttrResponse, Mutate(a, ops::Link, q, r))                              \
+  X(Symlink, SymlinkRequest, AttrResponse, Mutate(a, ops::Symlink, q, r))                     \
+  X(Readlink, ReadlinkRequest, ReadlinkResponse, Read(a, ops::Readlink, q, r))                \
+  X(ReadDir, ReadDirRequest, ReadDirResponse, Read(a, ops::ReadDir, q, r))                    \
+  X(GetXattr, XattrRequest, XattrResponse, Read(a, ops::GetXattr, q, r))                      \
+  X(SetXattr, XattrRequest, XattrResponse, Mutate(a, ops::SetXattr, q, r))                    \
+  X(ListXattr, XattrRequest, XattrResponse, Read(a, ops::ListXattr, q, r))                    \
+  X(RemoveXattr, XattrRequest, XattrResponse, Mutate(a, ops::RemoveXattr, q, r))              \
+  X(StatFs, StatFsRequest, StatFsResponse, Read(a, ops::StatFs, q, r))                        \
+  X(Open, OpenRequest, OpenResponse, DoOpen(a, q, r))                                         \
+  X(Close, CloseRequest, CloseResponse, Mutate(a, ops::Close, q, r))                          \
+  X(Commit, CommitRequest, AttrResponse, Mutate(a, ops::Commit, q, r))                        \
+  X(Grant, GrantRequest, GrantResponse, Mutate(a, ops::Grant, q, r))                          \
+  X(GetCapability, CapabilityRequest, CapabilityResponse, DoGetCapability(a, q, r))           \
+  X(Sync, SyncRequest, SyncResponse, DoSync(a, q, r))
+
+#define WEFT_GRPC_METHOD(Name, Req, Resp, call)           \
+  R MetaService::Name(C* c, const Req* q, Resp* r) {      \
+    const CallAuth a = CallAuth::Of(*c);                  \
+    return call;                                          \
+  }
+WEFT_META_SESSION_METHODS(WEFT_GRPC_METHOD)
+#undef WEFT_GRPC_METHOD
+
+R MetaService::WireCall(const CallAuth& a, WireMethod method, std::string_view request, std::string* response) {
+  switch (method) {
+#define WEFT_WIRE_METHOD(Name, Req, Resp, call)                                                        \
+  case WireMethod::k##Name: {                                                                          \
+    Req req;                                                                                           \
+    Resp resp;                                                                                         \
+    if (!req.ParseFromArray(request.data(), static_cast<int>(request.size()))) {                       \
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed " #Name " request",           \
+                          std::to_string(EPROTO));                                                     \
+    }                                                                                                  \
+    const Req* q = &req;                                                                               \
+    Resp* r = &resp;                                                                                   \
+    grpc::Status s = call;                                                                             \
+    if (s.ok()) resp.SerializeToString(response);                                                      \
+    return s;                                                                                          \
+  }
+    WEFT_META_SESSION_METHODS(WEFT_WIRE_METHOD)
+#undef WEFT_WIRE_METHOD
+    default:
+      break;
+  }
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      fmt::format("{} {}", kWireUnknownMethod, static_cast<int>(method)),
+                      std::to_string(ENOSYS));
 }
 
 R MetaService::GetChainTable(C* c, const ChainTableRequest* q, ChainTableResponse* r) {

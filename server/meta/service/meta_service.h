@@ -13,12 +13,15 @@
 // Thread-safety: thread-safe (gRPC calls it from its sync-server threads).
 #pragma once
 
+#include <atomic>
 #include <string>
+#include <string_view>
 
 #include "common/grpc_status.h"
 #include "server/meta/core.h"
 #include "server/meta/service/auth.h"
 #include "server/meta/service/capability_issuer.h"
+#include "common/meta_wire.h"
 #include "weft/meta.grpc.pb.h"
 
 namespace weft::meta {
@@ -63,14 +66,28 @@ class MetaService final : public Meta::Service {
   Reply GetCapability(Ctx* c, const CapabilityRequest* q, CapabilityResponse* r) override;
   Reply GetChainTable(Ctx* c, const ChainTableRequest* q, ChainTableResponse* r) override;
 
+  // A call of the metadata wire (common/meta_wire.h): parses `request` as the method's request message,
+  // runs the same handler as gRPC would, and serializes the response into *response on success.
+  // INVALID_ARGUMENT (EPROTO) for a request that does not parse, UNIMPLEMENTED for an unknown method.
+  Reply WireCall(const CallAuth& a, WireMethod method, std::string_view request, std::string* response);
+  // The wire's port, announced in Mount and Keepalive replies; 0 = no wire.
+  void set_wire_port(uint16_t port) { wire_port_ = port; }
+
  private:
+  // One handler per session method, for both transports (the gRPC overrides pass CallAuth::Of).
+  Reply DoKeepalive(const CallAuth& a, const KeepaliveRequest* q, KeepaliveResponse* r);
+  Reply DoSync(const CallAuth& a, const SyncRequest* q, SyncResponse* r);
+  Reply DoGetCapability(const CallAuth& a, const CapabilityRequest* q, CapabilityResponse* r);
+  Reply DoCreate(const CallAuth& a, const CreateRequest* q, CreateResponse* r);
+  Reply DoOpen(const CallAuth& a, const OpenRequest* q, OpenResponse* r);
+
   // A call carrying a session id: authorized for the session's tenant, then run.
   template <typename Req, typename Resp>
-  Reply Read(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
+  Reply Read(const CallAuth& a, OpFn<Req, Resp> op, const Req* q, Resp* r);
   template <typename Req, typename Resp>
-  Reply Mutate(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r);
+  Reply Mutate(const CallAuth& a, OpFn<Req, Resp> op, const Req* q, Resp* r);
   template <typename Req, typename Resp>
-  Reply OpenWithCapability(Ctx* c, OpFn<Req, Resp> op, const Req* q, Resp* r, uint32_t open_flags);
+  Reply OpenWithCapability(const CallAuth& a, OpFn<Req, Resp> op, const Req* q, Resp* r, uint32_t open_flags);
 
   MetaCore* const core_;
   ClusterManager* const cluster_;
@@ -78,6 +95,7 @@ class MetaService final : public Meta::Service {
   const CapabilityIssuer* const caps_;
   const std::string version_;
   const int64_t start_ms_;
+  std::atomic<uint16_t> wire_port_{0};
 };
 
 // Helpers for the synchronous services (Admin): a mutation waits for its group's commit.

@@ -9,12 +9,14 @@
 
 namespace weft::meta::test {
 
-GrpcFixture::GrpcFixture(std::vector<std::string> meta_args, int chunk_servers) : c(nullptr) {
+GrpcFixture::GrpcFixture(std::vector<std::string> meta_args, int chunk_servers, Via via) : c(nullptr) {
   weft::test::ClusterOptions o;
   o.chunk_servers = chunk_servers;
   o.meta_args = std::move(meta_args);
   cluster_ = std::make_unique<weft::test::TestCluster>(o);
-  transport_ = NewGrpcTransport(cluster_->meta_address(), cluster_->tls(), cluster_->admin_token());
+  over_wire_ = via == Via::kWire && !cluster_->tls();
+  transport_ = over_wire_ ? NewWireTransport(cluster_->meta_address(), cluster_->admin_token())
+                          : NewGrpcTransport(cluster_->meta_address(), cluster_->tls(), cluster_->admin_token());
   c = TestClient(transport_.get());
   REQUIRE(c.CreateTenant("t").ok());
   REQUIRE(c.CreateVolume("v", "t").ok());

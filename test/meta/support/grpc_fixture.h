@@ -13,10 +13,15 @@
 
 namespace weft::meta::test {
 
+// How the fixture's client reaches weft-meta's session calls: gRPC, or the metadata wire (which a TLS
+// cluster does not serve: there the fixture uses gRPC, and over_wire() says so).
+enum class Via { kGrpc, kWire };
+
 class GrpcFixture {
  public:
   // chunk_servers > 0 starts that many weft-chunk processes and waits until they have registered.
-  explicit GrpcFixture(std::vector<std::string> meta_args = {}, int chunk_servers = 0);
+  explicit GrpcFixture(std::vector<std::string> meta_args = {}, int chunk_servers = 0, Via via = Via::kGrpc);
+  bool over_wire() const { return over_wire_; }
 
   weft::test::TestCluster& cluster() { return *cluster_; }
   Transport& transport() { return *transport_; }
@@ -36,6 +41,7 @@ class GrpcFixture {
  private:
   std::unique_ptr<weft::test::TestCluster> cluster_;
   std::unique_ptr<Transport> transport_;
+  bool over_wire_ = false;
 };
 
 }  // namespace weft::meta::test

@@ -78,5 +78,10 @@ std::unique_ptr<Transport> NewCoreTransport(MetaCore* core);
 // (admin or tenant; "" = none) and a deadline of timeout_ms.
 std::unique_ptr<Transport> NewGrpcTransport(const std::string& address, const Tls* tls, const std::string& token,
                                             int timeout_ms = 10000);
+// Every session call over the metadata wire (common/meta_wire.h), on the port the Mount reply names, and
+// the rest (Mount, Unmount, Admin) over gRPC. Never falls back: a call the wire did not carry fails EPIPE,
+// so tests see the wire itself.
+std::unique_ptr<Transport> NewWireTransport(const std::string& address, const std::string& token,
+                                            int timeout_ms = 10000);
 
 }  // namespace weft::meta::test

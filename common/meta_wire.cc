@@ -1,0 +1,126 @@
+#include "common/meta_wire.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+
+#include "common/clock.h"
+#include "common/crc32c.h"
+
+namespace weft {
+namespace {
+
+// Waits until fd is readable; timeout_ms < 0 waits forever.
+Status WaitReadable(int fd, int64_t deadline_ms) {
+  if (deadline_ms < 0) return Status::Ok();
+  for (;;) {
+    int64_t left = deadline_ms - MonoMs();
+    if (left <= 0) return Err(ETIMEDOUT, "metadata wire: no reply in time");
+    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+    int r = poll(&p, 1, static_cast<int>(left));
+    if (r > 0) return Status::Ok();
+    if (r < 0 && errno != EINTR) return Err(errno, "metadata wire: poll");
+  }
+}
+
+// Reads exactly n bytes. *got counts what arrived (to tell a clean close from a torn frame).
+Status ReadFull(int fd, char* out, size_t n, int64_t deadline_ms, size_t* got) {
+  *got = 0;
+  while (*got < n) {
+    // Try the read first: a reply that is already there costs no poll.
+    ssize_t r = recv(fd, out + *got, n - *got, deadline_ms < 0 ? 0 : MSG_DONTWAIT);
+    if (r > 0) {
+      *got += static_cast<size_t>(r);
+      continue;
+    }
+    if (r == 0) return Err(ECONNRESET, "metadata wire: connection closed by peer");
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      RETURN_IF_ERROR(WaitReadable(fd, deadline_ms));
+      continue;
+    }
+    return Err(errno, "metadata wire: recv");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void WireTuneSocket(int fd) {
+  int one = 1;
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+Status WireSend(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::string_view msg,
+                std::string_view payload) {
+  FrameHeader h;
+  h.type = type;
+  h.flags = static_cast<uint16_t>(flags | kFramePayloadCrc);
+  h.request_id = request_id;
+  h.payload_len = static_cast<uint32_t>(payload.size());
+  h.payload_crc = Crc32c(payload);
+  uint8_t fixed[kFixedHeaderSize];
+  EncodeFixedHeader(h, msg, fixed);
+  iovec iov[3] = {{fixed, kFixedHeaderSize},
+                  {const_cast<char*>(msg.data()), msg.size()},
+                  {const_cast<char*>(payload.data()), payload.size()}};
+  msghdr m{};
+  m.msg_iov = iov;
+  m.msg_iovlen = 3;
+  size_t left = kFixedHeaderSize + msg.size() + payload.size();
+  while (left > 0) {
+    ssize_t r = sendmsg(fd, &m, MSG_NOSIGNAL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Err(errno, "metadata wire: send");
+    }
+    left -= static_cast<size_t>(r);
+    // Skip what went out (rare: a large message on a full socket buffer).
+    size_t done = static_cast<size_t>(r);
+    while (done > 0 && m.msg_iovlen > 0) {
+      if (done >= m.msg_iov[0].iov_len) {
+        done -= m.msg_iov[0].iov_len;
+        ++m.msg_iov;
+        --m.msg_iovlen;
+      } else {
+        m.msg_iov[0].iov_base = static_cast<char*>(m.msg_iov[0].iov_base) + done;
+        m.msg_iov[0].iov_len -= done;
+        done = 0;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_ms) {
+  const int64_t deadline = timeout_ms < 0 ? -1 : MonoMs() + timeout_ms;
+  uint8_t fixed[kFixedHeaderSize];
+  size_t got = 0;
+  if (Status s = ReadFull(fd, reinterpret_cast<char*>(fixed), kFixedHeaderSize, deadline, &got); !s.ok()) {
+    if (s.err() == ECONNRESET && got == 0) return Err(ECONNRESET, "metadata wire: closed at a frame boundary");
+    if (s.err() == ECONNRESET) return Err(EPROTO, "metadata wire: truncated frame ({} of {} header bytes)", got,
+                                          kFixedHeaderSize);
+    return s;
+  }
+  auto head = DecodeFixedHeader(fixed, limits);
+  if (!head.ok()) return head.status();
+  WireFrame f;
+  f.header = *head;
+  f.msg.resize(head->header_len);
+  if (Status s = ReadFull(fd, f.msg.data(), f.msg.size(), deadline, &got); !s.ok()) {
+    return s.err() == ECONNRESET ? Err(EPROTO, "metadata wire: truncated frame") : s;
+  }
+  RETURN_IF_ERROR(VerifyHeaderCrc(f.header, fixed, f.msg));
+  f.payload.resize(head->payload_len);
+  if (Status s = ReadFull(fd, f.payload.data(), f.payload.size(), deadline, &got); !s.ok()) {
+    return s.err() == ECONNRESET ? Err(EPROTO, "metadata wire: truncated frame") : s;
+  }
+  RETURN_IF_ERROR(VerifyPayloadCrc(f.header, f.payload));
+  return f;
+}
+
+}  // namespace weft
