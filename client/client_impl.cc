@@ -31,7 +31,9 @@ ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
       meta_(o.meta_address, tls_.get(), o.token, o.rpc_timeout_ms, o.retry_window_ms),
       chains_(&meta_),
       runtime_(o.io_threads, 2, tls_.get()),
-      io_(&runtime_, &chains_, ChunkIoOptions{o.data_timeout_ms, o.retry_window_ms}),
+      io_(&runtime_, &chains_,
+          ChunkIoOptions{.request_timeout_ms = o.data_timeout_ms, .retry_window_ms = o.retry_window_ms,
+                         .blocking_reads = o.blocking_reads && tls_ == nullptr}),
       pool_(o.write_buffer_bytes, 16),
       cache_(o.attr_cache_ms),
       hints_(o.dir_hint_ms) {}

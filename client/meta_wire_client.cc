@@ -1,9 +1,5 @@
 #include "client/meta_wire_client.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -50,33 +46,13 @@ void MetaWireClient::SetPort(uint16_t port) {
 }
 
 int MetaWireClient::Connect(uint16_t port, int timeout_ms) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host_.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) return -1;
-  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  int rc = fd < 0 ? -1 : connect(fd, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo(res);
-  if (fd < 0) return -1;
-  if (rc != 0 && errno == EINPROGRESS) {
-    pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (poll(&p, 1, std::min(timeout_ms, kConnectTimeoutMs)) == 1 &&
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
-      rc = 0;
-    }
-  }
-  // Blocking from here: a send waits for buffer space; receives have their own deadline (WireReceive).
-  if (rc != 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
-      !WireSend(fd, kWireHello, 0, 0, token_).ok()) {
-    close(fd);
+  auto fd = WireConnect(host_, port, std::min(timeout_ms, kConnectTimeoutMs));
+  if (!fd.ok()) return -1;
+  if (!WireSend(*fd, kWireHello, 0, 0, token_).ok()) {
+    close(*fd);
     return -1;
   }
-  WireTuneSocket(fd);
-  return fd;
+  return *fd;
 }
 
 std::optional<MetaWireClient::Conn> MetaWireClient::Take() {

@@ -1,12 +1,16 @@
 #include "common/meta_wire.h"
 
+#include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
+#include <unistd.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <string>
 
 #include "common/clock.h"
 #include "common/crc32c.h"
@@ -49,6 +53,37 @@ Status ReadFull(int fd, char* out, size_t n, int64_t deadline_ms, size_t* got) {
 }
 
 }  // namespace
+
+StatusOr<int> WireConnect(const std::string& host, uint16_t port, int timeout_ms) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
+    return Err(EHOSTUNREACH, "cannot resolve '{}'", host);
+  }
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int rc = fd < 0 ? -1 : connect(fd, res->ai_addr, res->ai_addrlen);
+  int err = errno;
+  freeaddrinfo(res);
+  if (fd < 0) return Err(err, "socket");
+  if (rc != 0 && err == EINPROGRESS) {
+    pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
+    socklen_t len = sizeof err;
+    int ready = poll(&p, 1, timeout_ms);
+    if (ready == 0) err = ETIMEDOUT;
+    else if (ready < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    rc = err == 0 ? 0 : -1;
+  }
+  // Blocking from here: a send waits for buffer space; receives keep their own deadline (WireReceive).
+  if (rc != 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+    close(fd);
+    return Err(err ? err : EIO, "connect to {}:{}", host, port);
+  }
+  WireTuneSocket(fd);
+  return fd;
+}
 
 void WireTuneSocket(int fd) {
   int one = 1;
@@ -96,7 +131,7 @@ Status WireSend(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::
   return Status::Ok();
 }
 
-StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_ms) {
+StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_ms, std::span<char> into) {
   const int64_t deadline = timeout_ms < 0 ? -1 : MonoMs() + timeout_ms;
   uint8_t fixed[kFixedHeaderSize];
   size_t got = 0;
@@ -115,11 +150,20 @@ StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_m
     return s.err() == ECONNRESET ? Err(EPROTO, "metadata wire: truncated frame") : s;
   }
   RETURN_IF_ERROR(VerifyHeaderCrc(f.header, fixed, f.msg));
-  f.payload.resize(head->payload_len);
-  if (Status s = ReadFull(fd, f.payload.data(), f.payload.size(), deadline, &got); !s.ok()) {
+  char* dst = nullptr;
+  if (!into.empty()) {
+    if (head->payload_len > into.size()) {
+      return Err(EMSGSIZE, "a payload of {} bytes for a buffer of {}", head->payload_len, into.size());
+    }
+    dst = into.data();
+  } else {
+    f.payload.resize(head->payload_len);
+    dst = f.payload.data();
+  }
+  if (Status s = ReadFull(fd, dst, head->payload_len, deadline, &got); !s.ok()) {
     return s.err() == ECONNRESET ? Err(EPROTO, "metadata wire: truncated frame") : s;
   }
-  RETURN_IF_ERROR(VerifyPayloadCrc(f.header, f.payload));
+  RETURN_IF_ERROR(VerifyPayloadCrc(f.header, std::string_view(dst, head->payload_len)));
   return f;
 }
 

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -78,10 +79,15 @@ struct WireFrame {
 Status WireSend(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::string_view msg,
                 std::string_view payload = {});
 
-// Reads one frame, waiting at most timeout_ms for each piece (-1 = forever). Errors: ETIMEDOUT,
+// Reads one frame, waiting at most timeout_ms in all (-1 = forever). Errors: ETIMEDOUT,
 // ECONNRESET (closed by the peer; at a frame boundary or not), EPROTO/EMSGSIZE/EBADMSG (a bad frame),
-// or the socket's errno.
-StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_ms);
+// or the socket's errno. With `into`, the payload is read straight into its first payload_len bytes
+// (WireFrame::payload stays empty; EMSGSIZE when it does not fit).
+StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_ms, std::span<char> into = {});
+
+// A blocking TCP connection to host:port with TCP_NODELAY, within timeout_ms. Errors: the connect's errno
+// (ECONNREFUSED, ETIMEDOUT, ...), EHOSTUNREACH when the host does not resolve.
+StatusOr<int> WireConnect(const std::string& host, uint16_t port, int timeout_ms);
 
 // Sets TCP_NODELAY (requests and replies are small and each waits for the other).
 void WireTuneSocket(int fd);

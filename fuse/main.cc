@@ -107,6 +107,8 @@ int main(int argc, char** argv) {
   app.add_option("--readahead", opt.client.readahead_bytes, "client readahead bytes")->capture_default_str();
   app.add_option("--write-buffer", opt.client.write_buffer_bytes, "client write buffer bytes")->capture_default_str();
   app.add_option("--io-threads", opt.client.io_threads, "data-plane threads")->capture_default_str();
+  app.add_flag("!--no-blocking-reads", opt.client.blocking_reads,
+               "make uncached reads on the data-plane threads only (default: first on the FUSE thread, plain TCP)");
   app.add_option("--retry-window-ms", opt.client.retry_window_ms,
                  "retry unreachable servers this long before failing (EIO; at mount: exit)")
       ->capture_default_str();

@@ -9,12 +9,15 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "client/chain_map.h"
+#include "client/data/blocking_calls.h"
 #include "client/data/io_runtime.h"
 #include "common/status.h"
 #include "weft/common.pb.h"
@@ -24,6 +27,9 @@ namespace weft::client {
 struct ChunkIoOptions {
   uint32_t request_timeout_ms = 30000;  // per attempt; default 30 s
   uint32_t retry_window_ms = 60000;     // total; default 60 s
+  // ReadSync tries the read first on the calling thread with a blocking socket (data/blocking_calls.h).
+  // Plain TCP only: the client turns it off with TLS. Default on.
+  bool blocking_reads = true;
 };
 
 struct ChunkRef {
@@ -66,9 +72,14 @@ class ChunkIo {
   boost::asio::awaitable<Status> Mutate(IoLoop& loop, ChunkRef c, const char* what, Fn&& send);
   boost::asio::awaitable<void> Backoff(IoLoop& loop, int attempt);
 
+  // The blocking first attempt of ReadSync: the status of a clean exchange with the first replica
+  // (success, or an error the ordinary path would return as well), nullopt when that path should run.
+  std::optional<Status> ReadBlocking(const ChunkRef& c, uint32_t offset, std::span<char> out);
+
   IoRuntime* const runtime_;
   ChainMap* const chains_;
   const ChunkIoOptions opts_;
+  std::unique_ptr<BlockingCalls> blocking_;  // null when opts_.blocking_reads is off
 };
 
 }  // namespace weft::client

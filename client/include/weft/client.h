@@ -34,6 +34,9 @@ struct ClientOptions {
   uint32_t rpc_timeout_ms = 10000;    // per metadata RPC attempt; default 10 s
   uint32_t retry_window_ms = 60000;   // how long unavailable servers are retried before EIO; default 60 s
   uint32_t io_threads = 1;            // data-plane event-loop threads; default 1
+  // Uncached reads are tried first on the calling thread over a blocking socket (plain TCP only; with TLS
+  // they go through the event loops). Default on.
+  bool blocking_reads = true;
   uint64_t write_buffer_bytes = 256ull << 20;  // buffered + in-flight write bytes per client; default 256 MiB
   uint32_t readahead_bytes = 8u << 20;         // sequential readahead window per handle; default 8 MiB
   uint32_t attr_cache_ms = 1000;      // attribute/dentry cache TTL inside the library; default 1 s (0 = off)
