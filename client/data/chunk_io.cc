@@ -42,6 +42,18 @@ void FillChainRef(ChainRef* out, const ChainView& v) {
   out->set_chain_version(v.version);
 }
 
+// The serialized ReadRequest for `length` bytes at `offset` of chunk c on chain v.
+std::string ReadRequestFor(const ChunkRef& c, const ChainView& v, uint32_t offset, size_t length) {
+  ReadRequest req;
+  req.mutable_chunk()->set_ino(c.ino);
+  req.mutable_chunk()->set_index(c.index);
+  FillChainRef(req.mutable_chain(), v);
+  req.set_offset(offset);
+  req.set_length(static_cast<uint32_t>(length));
+  req.set_capability(c.capability);
+  return req.SerializeAsString();
+}
+
 template <typename T>
 T RunSync(IoLoop& loop, awaitable<T> aw) {
   std::promise<T> p;
@@ -160,15 +172,8 @@ awaitable<Status> ChunkIo::Read(IoLoop& loop, ChunkRef c, uint32_t offset, std::
       for (size_t i = 0; i < n; ++i) order.push_back((first + i) % n);
       for (size_t k = 0; k < order.size() && !stale; ++k) {
         const std::string& addr = chain->servers[order[k]];
-        ReadRequest req;
-        req.mutable_chunk()->set_ino(c.ino);
-        req.mutable_chunk()->set_index(c.index);
-        FillChainRef(req.mutable_chain(), *chain);
-        req.set_offset(offset);
-        req.set_length(static_cast<uint32_t>(out.size()));
-        req.set_capability(c.capability);
         auto conn = loop.pool->Get(addr);
-        CallResult r = co_await conn->Call(FRAME_READ, req.SerializeAsString(), {}, out,
+        CallResult r = co_await conn->Call(FRAME_READ, ReadRequestFor(c, *chain, offset, out.size()), {}, out,
                                            std::chrono::milliseconds(opts_.request_timeout_ms));
         last = ReplyStatus(r);
         if (last.ok()) {
@@ -208,14 +213,7 @@ std::optional<Status> ChunkIo::ReadBlocking(const ChunkRef& c, uint32_t offset, 
   if (!chain || chain->servers.empty()) return std::nullopt;
   // The replica the ordinary path tries first (Read above).
   const std::string& addr = chain->servers[static_cast<size_t>((c.ino * 31 + c.index) % chain->servers.size())];
-  ReadRequest req;
-  req.mutable_chunk()->set_ino(c.ino);
-  req.mutable_chunk()->set_index(c.index);
-  FillChainRef(req.mutable_chain(), *chain);
-  req.set_offset(offset);
-  req.set_length(static_cast<uint32_t>(out.size()));
-  req.set_capability(c.capability);
-  auto reply = blocking_->Call(addr, FRAME_READ, req.SerializeAsString(), out,
+  auto reply = blocking_->Call(addr, FRAME_READ, ReadRequestFor(c, *chain, offset, out.size()), out,
                                static_cast<int>(opts_.request_timeout_ms));
   // Transport trouble, a stale chain, a dirty replica, a busy server: the ordinary path's retries.
   if (!reply.ok() || Retryable(reply->err()) || reply->err() == EIO) return std::nullopt;
