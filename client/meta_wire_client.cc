@@ -115,7 +115,7 @@ std::optional<grpc::Status> MetaWireClient::Call(WireMethod method, const google
     fallbacks_.fetch_add(1);
     return std::nullopt;
   }
-  auto reply = WireReceive(c->fd, WireLimits(), timeout_ms);
+  auto reply = WireReceive(c->fd, WireReplyLimits(), timeout_ms);
   if (!reply.ok()) {
     Drop(*c, reply.status().ToString());
     if (reply.status().err() == ETIMEDOUT) {

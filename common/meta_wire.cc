@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -145,9 +146,14 @@ StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_m
   if (!head.ok()) return head.status();
   WireFrame f;
   f.header = *head;
-  f.msg.resize(head->header_len);
-  if (Status s = ReadFull(fd, f.msg.data(), f.msg.size(), deadline, &got); !s.ok()) {
-    return s.err() == ECONNRESET ? Err(EPROTO, "metadata wire: truncated frame") : s;
+  // In steps: a peer that claims a large message but sends little costs little.
+  constexpr size_t kStep = 1 << 20;
+  while (f.msg.size() < head->header_len) {
+    size_t at = f.msg.size();
+    f.msg.resize(at + std::min<size_t>(kStep, head->header_len - at));
+    if (Status s = ReadFull(fd, f.msg.data() + at, f.msg.size() - at, deadline, &got); !s.ok()) {
+      return s.err() == ECONNRESET ? Err(EPROTO, "metadata wire: truncated frame") : s;
+    }
   }
   RETURN_IF_ERROR(VerifyHeaderCrc(f.header, fixed, f.msg));
   char* dst = nullptr;
@@ -157,7 +163,7 @@ StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_m
     }
     dst = into.data();
   } else {
-    f.payload.resize(head->payload_len);
+    f.payload.resize(head->payload_len);  // at most the limits' max_payload
     dst = f.payload.data();
   }
   if (Status s = ReadFull(fd, dst, head->payload_len, deadline, &got); !s.ok()) {

@@ -65,8 +65,10 @@ inline constexpr uint16_t kWireError = 2;   // flags bit of a REPLY: the call fa
 // The start of the error message of an UNIMPLEMENTED reply to a method the server does not know.
 inline constexpr std::string_view kWireUnknownMethod = "metadata wire: unknown method";
 
-// Requests and replies may be as large as gRPC's messages (a ReadDir page, an xattr value).
-inline FrameLimits WireLimits() { return FrameLimits{.max_header = 64 * 1024 * 1024, .max_payload = 4096}; }
+// What weft-meta reads: a request (names, a symlink target, an xattr value of at most 64 KiB) is small.
+inline FrameLimits WireRequestLimits() { return FrameLimits{.max_header = 1024 * 1024, .max_payload = 4096}; }
+// What a client reads: a reply may be as large as gRPC's messages (a ReadDir page).
+inline FrameLimits WireReplyLimits() { return FrameLimits{.max_header = 64 * 1024 * 1024, .max_payload = 4096}; }
 
 struct WireFrame {
   FrameHeader header;
@@ -82,7 +84,8 @@ Status WireSend(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::
 // Reads one frame, waiting at most timeout_ms in all (-1 = forever). Errors: ETIMEDOUT,
 // ECONNRESET (closed by the peer; at a frame boundary or not), EPROTO/EMSGSIZE/EBADMSG (a bad frame),
 // or the socket's errno. With `into`, the payload is read straight into its first payload_len bytes
-// (WireFrame::payload stays empty; EMSGSIZE when it does not fit).
+// (WireFrame::payload stays empty; EMSGSIZE when it does not fit). Memory grows with the bytes that
+// arrive, not with the lengths a frame claims.
 StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_ms, std::span<char> into = {});
 
 // A blocking TCP connection to host:port with TCP_NODELAY, within timeout_ms. Errors: the connect's errno

@@ -227,10 +227,16 @@ void OpFsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { ReplyStatus(
 // page ended the listing (eof_at): the kernel's next read at that offset, which always follows the
 // last page, gets an empty page without a metadata round trip (POSIX lets a listing miss entries
 // created after opendir or the last rewind; a rewind starts at offset 0 and asks the service again).
+// A page holds more entries than the kernel's buffer (4 KiB fits ~27 readdirplus entries): the rest
+// wait in `ahead` for the kernel's next read at ahead_at, which takes them without a round trip.
 struct DirHandle {
   std::mutex mu;
   std::vector<std::string> names;  // names[i] = the entry at offset i + 1
   off_t eof_at = -1;               // the offset after the last entry, once a page reached the end
+  std::vector<DirEntry> ahead;     // fetched, not yet returned: the entries after offset ahead_at
+  off_t ahead_at = -1;
+  bool ahead_plus = false;  // they carry attributes (a readdirplus page)
+  bool ahead_eof = false;   // their page ended the listing
 };
 
 // No metadata call: the kernel sends OPENDIR only for an inode it knows to be a directory, checks
@@ -250,26 +256,43 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
     // The reply goes out only after the lock is released: once the kernel has it, a releasedir may free
     // the handle on another thread.
     std::lock_guard lock(dh->mu);
-    if (off == 0) dh->eof_at = -1;  // opendir or rewinddir: list afresh
+    if (off == 0) {  // opendir or rewinddir: list afresh
+      dh->eof_at = -1;
+      dh->ahead.clear();
+      dh->ahead_at = -1;
+    }
     if (off > 0 && off == dh->eof_at) break;  // past the last entry: an empty page
-    std::string cookie;
-    if (off > 0) {
-      if (static_cast<size_t>(off) > dh->names.size()) {
-        err = Err(EINVAL, "bad directory offset");
+    std::vector<DirEntry> entries;
+    bool eof = false, with_attrs = plus;
+    if (off == dh->ahead_at && !dh->ahead.empty() && (dh->ahead_plus || !plus)) {
+      entries = std::move(dh->ahead);
+      eof = dh->ahead_eof;
+      with_attrs = dh->ahead_plus;
+    } else {
+      std::string cookie;
+      if (off > 0) {
+        if (static_cast<size_t>(off) > dh->names.size()) {
+          err = Err(EINVAL, "bad directory offset");
+          break;
+        }
+        cookie = dh->names[static_cast<size_t>(off) - 1];
+      }
+      uint32_t limit = static_cast<uint32_t>(std::clamp<size_t>(size / 32, 256, 1024));
+      auto page = Cl(req)->ReadDir(CallerOf(req), ToWeft(req, ino), cookie, limit, plus);
+      if (!page.ok()) {
+        err = page.status();
         break;
       }
-      cookie = dh->names[static_cast<size_t>(off) - 1];
+      entries = std::move(page->entries);
+      eof = page->eof;
     }
-    uint32_t limit = static_cast<uint32_t>(std::clamp<size_t>(size / 32, 16, 1024));
-    auto page = Cl(req)->ReadDir(CallerOf(req), ToWeft(req, ino), cookie, limit, plus);
-    if (!page.ok()) {
-      err = page.status();
-      break;
-    }
+    dh->ahead.clear();
+    dh->ahead_at = -1;
     off_t next = off;
     dh->names.resize(static_cast<size_t>(next));
-    bool all = true;
-    for (const auto& e : page->entries) {
+    size_t i = 0;
+    for (; i < entries.size(); ++i) {
+      const DirEntry& e = entries[i];
       size_t n;
       if (plus) {
         fuse_entry_param ep = Entry(req, e.attr());
@@ -280,15 +303,19 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
         st.st_mode = e.mode();
         n = fuse_add_direntry(req, buf.data() + used, size - used, e.name().c_str(), &st, next + 1);
       }
-      if (n > size - used) {  // full: the kernel asks again from this offset
-        all = false;
-        break;
-      }
+      if (n > size - used) break;  // full: the kernel asks again from this offset
       used += n;
       ++next;
       dh->names.push_back(e.name());
     }
-    dh->eof_at = page->eof && all ? next : -1;
+    if (i < entries.size()) {
+      dh->ahead.assign(std::make_move_iterator(entries.begin() + static_cast<long>(i)),
+                       std::make_move_iterator(entries.end()));
+      dh->ahead_at = next;
+      dh->ahead_plus = with_attrs;
+      dh->ahead_eof = eof;
+    }
+    dh->eof_at = eof && i == entries.size() ? next : -1;
   } while (false);
   if (!err.ok()) return ReplyStatus(req, err);
   fuse_reply_buf(req, buf.data(), used);

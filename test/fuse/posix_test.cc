@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <set>
+#include <vector>
 #include <thread>
 
 #include "test/fuse/fuse_test_util.h"
@@ -65,6 +66,53 @@ TEST_CASE("files and directories: create, write, read back, list, remove", "[fus
     want.insert(n);
   }
   CHECK(List(m.Path("big")) == want);
+}
+
+TEST_CASE("a listing returns each entry once across pages while the directory changes and seekdir and rewinddir hold",
+          "[fuse][integration]") {
+  MountedCluster m;
+  REQUIRE(::mkdir(m.Path("dir").c_str(), 0755) == 0);
+  for (int i = 0; i < 1000; ++i) REQUIRE(WriteFile(m.Path("dir/n" + std::to_string(i)), "") == 0);
+  DIR* d = opendir(m.Path("dir").c_str());
+  REQUIRE(d != nullptr);
+  std::vector<std::string> seen;
+  long at50 = -1;
+  std::string after50;
+  auto next = [&]() -> std::string {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") return n;
+    }
+    return "";
+  };
+  for (int i = 0; i < 100; ++i) {
+    if (i == 50) at50 = telldir(d);
+    seen.push_back(next());
+    if (i == 50) after50 = seen.back();
+  }
+  // Changes in the middle of the listing: entries that existed throughout must all come, once each.
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(WriteFile(m.Path("dir/late" + std::to_string(i)), "") == 0);
+    REQUIRE(::unlink(m.Path("dir/n" + std::to_string(i * 97)).c_str()) == 0);
+  }
+  for (std::string n = next(); !n.empty(); n = next()) seen.push_back(n);
+  std::set<std::string> once(seen.begin(), seen.end());
+  CHECK(once.size() == seen.size());
+  for (int i = 0; i < 1000; ++i) {
+    if (i % 97 != 0 || i / 97 >= 10) CHECK(once.count("n" + std::to_string(i)) == 1);
+  }
+  // seekdir back to a remembered position resumes there.
+  seekdir(d, at50);
+  CHECK(next() == after50);
+  // rewinddir lists the directory as it is now, exactly.
+  rewinddir(d);
+  std::set<std::string> now;
+  for (std::string n = next(); !n.empty(); n = next()) now.insert(n);
+  closedir(d);
+  CHECK(now.size() == 1000);
+  CHECK(now == List(m.Path("dir")));
+  CHECK(now.count("late9") == 1);
+  CHECK(now.count("n97") == 0);
 }
 
 TEST_CASE("fsync of a directory or a file makes the changes before it durable", "[fuse][integration]") {

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "client/meta_client.h"
 #include "common/frame.h"
 #include "common/meta_wire.h"
@@ -32,7 +34,7 @@ struct RawConn {
   void Send(std::string_view bytes) { REQUIRE(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size())); }
   // True when the server closed the connection (within 5 s).
   bool ClosedByServer() {
-    auto f = WireReceive(fd, WireLimits(), 5000);
+    auto f = WireReceive(fd, WireReplyLimits(), 5000);
     return !f.ok() && (f.status().err() == ECONNRESET || f.status().err() == EPROTO);
   }
   int fd = -1;
@@ -94,24 +96,34 @@ TEST_CASE("the metadata wire closes a connection that breaks the protocol and ke
     EncodeFixedHeader(h, "", fixed);
     r.Send(std::string_view(reinterpret_cast<char*>(fixed), kFixedHeaderSize));
     CHECK(r.ClosedByServer());
+    // A request message over weft-meta's 1 MiB (requests are small; replies may be larger).
+    RawConn big(port);
+    big.Send(Hello(token));
+    FrameHeader hb;
+    hb.type = static_cast<uint8_t>(WireMethod::kSetXattr);
+    EncodeFixedHeader(hb, "", fixed);
+    const uint32_t claimed = 2 << 20;  // header_len, bytes 16..19, little-endian
+    std::memcpy(fixed + 16, &claimed, sizeof claimed);
+    big.Send(std::string_view(reinterpret_cast<char*>(fixed), kFixedHeaderSize));
+    CHECK(big.ClosedByServer());
   }
   SECTION("an unknown method and a request that does not parse get error replies") {
     RawConn r(port);
     r.Send(Hello(token));
     r.Send(EncodeFrame(99, 7, "", ""));
-    auto unknown = WireReceive(r.fd, WireLimits(), 5000);
+    auto unknown = WireReceive(r.fd, WireReplyLimits(), 5000);
     REQUIRE_OK(unknown);
     CHECK(unknown->header.request_id == 7);
     CHECK((unknown->header.flags & kWireError) != 0);
     CHECK(unknown->msg.starts_with(kWireUnknownMethod));
     r.Send(EncodeFrame(static_cast<uint8_t>(WireMethod::kLookup), 8, "\xff\xff\xff\xff", ""));
-    auto garbled = WireReceive(r.fd, WireLimits(), 5000);
+    auto garbled = WireReceive(r.fd, WireReplyLimits(), 5000);
     REQUIRE_OK(garbled);
     CHECK((garbled->header.flags & kWireError) != 0);
     CHECK(garbled->payload == fmt::format("{}\n{}", int(grpc::StatusCode::INVALID_ARGUMENT), EPROTO));
     // The connection still serves: a real lookup answers ENOENT.
     r.Send(EncodeFrame(static_cast<uint8_t>(WireMethod::kLookup), 9, lookup, ""));
-    auto answer = WireReceive(r.fd, WireLimits(), 5000);
+    auto answer = WireReceive(r.fd, WireReplyLimits(), 5000);
     REQUIRE_OK(answer);
     CHECK(answer->payload.ends_with(fmt::format("\n{}", ENOENT)));
   }

@@ -149,7 +149,7 @@ void MetaWireServer::AcceptLoop() {
 }
 
 void MetaWireServer::Serve(Conn* c) {
-  const FrameLimits limits = WireLimits();
+  const FrameLimits limits = WireRequestLimits();
   // The HELLO comes first, at once: a peer that sends nothing is not kept.
   auto hello = WireReceive(c->fd, limits, 10000);
   if (!hello.ok() || hello->header.type != kWireHello) {
