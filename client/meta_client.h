@@ -15,9 +15,9 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include "client/meta_wire_client.h"
 #include "common/grpc_status.h"
 #include "common/grpc_util.h"
-#include "client/meta_wire_client.h"
 #include "common/reconnecting_stub.h"
 #include "common/status.h"
 #include "weft/meta.grpc.pb.h"

@@ -94,8 +94,8 @@ void MetaWireClient::Drop(Conn c, const std::string& why) {
   spdlog::debug("metadata wire: dropped a connection: {}", why);
   close(c.fd);
   std::lock_guard lock(mu_);
-  if (c.generation == generation_ && open_ > 0) --open_;
-  rest_until_ms_ = MonoMs() + kRestMs;
+  if (open_ > 0) --open_;  // busy connections stay counted across SetPort, whatever their generation
+  if (c.generation == generation_) rest_until_ms_ = MonoMs() + kRestMs;
 }
 
 std::optional<grpc::Status> MetaWireClient::Call(WireMethod method, const google::protobuf::Message& request,
