@@ -64,14 +64,19 @@ void MetaClient::NoteSynced(uint64_t mark) {
   }
 }
 
-Status MetaClient::WithRetries(const std::function<grpc::Status(grpc::ClientContext*)>& fn) {
+grpc::Status MetaClient::CallGrpc(const std::function<grpc::Status(grpc::ClientContext*)>& fn) {
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx, std::chrono::milliseconds(timeout_ms_), token_);
+  grpc::Status gs = fn(&ctx);
+  stub_.Report(gs);
+  return gs;
+}
+
+Status MetaClient::WithRetries(const std::function<grpc::Status()>& fn) {
   int64_t deadline = MonoMs() + retry_window_ms_;
   int backoff_ms = 50;
   for (;;) {
-    grpc::ClientContext ctx;
-    PrepareContext(&ctx, std::chrono::milliseconds(timeout_ms_), token_);
-    grpc::Status gs = fn(&ctx);
-    stub_.Report(gs);
+    grpc::Status gs = fn();
     if (gs.ok()) return Status::Ok();
     // UNAVAILABLE: weft-meta is down or restarting; busy: every call thread was taken, the call never ran.
     bool retry = gs.error_code() == grpc::StatusCode::UNAVAILABLE || IsServerBusy(gs);

@@ -44,12 +44,11 @@ class MetaClient {
               bool mutating = false, bool synced = false) {
     Prepare(&req, mutating);
     const WireMethod wm = WireMethodOf(method);
-    Status s = WithRetries([&](grpc::ClientContext* ctx) {
+    Status s = WithRetries([&]() -> grpc::Status {
       if (wm != WireMethod::kInvalid) {
         if (auto ws = wire_.Call(wm, req, resp, static_cast<int>(timeout_ms_))) return *ws;
       }
-      auto stub = stub_.Get();
-      return (stub.get()->*method)(ctx, req, resp);
+      return CallGrpc([&](grpc::ClientContext* ctx) { return (stub_.Get().get()->*method)(ctx, req, resp); });
     });
     if (mutating && !synced) unsynced_replies_.fetch_add(1);
     return s;
@@ -85,7 +84,11 @@ class MetaClient {
 
  private:
   void Prepare(google::protobuf::Message* req, bool mutating);
-  Status WithRetries(const std::function<grpc::Status(grpc::ClientContext*)>& fn);
+  // Runs fn (one attempt) until it succeeds, fails for good, or the retry window ends.
+  Status WithRetries(const std::function<grpc::Status()>& fn);
+  // One gRPC attempt: a context with the deadline and token, and the outcome reported to the channel's
+  // health (ReconnectingStub) -- the wire's outcomes are not gRPC's.
+  grpc::Status CallGrpc(const std::function<grpc::Status(grpc::ClientContext*)>& fn);
 
   ReconnectingStub<Meta> stub_;
   MetaWireClient wire_;

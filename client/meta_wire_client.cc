@@ -16,7 +16,7 @@ constexpr int64_t kRestMs = 1000;          // after a failure, no new connection
 constexpr int kConnectTimeoutMs = 2000;    // at most; less when the call's timeout is shorter
 
 // The status a REPLY with kWireError carries: message in msg, "<code>\n<details>" in the payload.
-grpc::Status ErrorOf(const WireFrame& f) {
+grpc::Status ErrorOf(const ReceivedFrame& f) {
   std::string_view p = f.payload;
   size_t nl = p.find('\n');
   int code = static_cast<int>(grpc::StatusCode::UNKNOWN);
@@ -46,9 +46,9 @@ void MetaWireClient::SetPort(uint16_t port) {
 }
 
 int MetaWireClient::Connect(uint16_t port, int timeout_ms) {
-  auto fd = WireConnect(host_, port, std::min(timeout_ms, kConnectTimeoutMs));
+  auto fd = ConnectTcp(host_, port, std::min(timeout_ms, kConnectTimeoutMs));
   if (!fd.ok()) return -1;
-  if (!WireSend(*fd, kWireHello, 0, 0, token_).ok()) {
+  if (!SendFrame(*fd, kWireHello, 0, 0, token_).ok()) {
     close(*fd);
     return -1;
   }
@@ -109,13 +109,13 @@ std::optional<grpc::Status> MetaWireClient::Call(WireMethod method, const google
   const uint64_t id = next_id_.fetch_add(1);
   std::string bytes;
   request.SerializeToString(&bytes);
-  Status sent = WireSend(c->fd, static_cast<uint8_t>(method), 0, id, bytes);
+  Status sent = SendFrame(c->fd, static_cast<uint8_t>(method), 0, id, bytes);
   if (!sent.ok()) {
     Drop(*c, sent.ToString());
     fallbacks_.fetch_add(1);
     return std::nullopt;
   }
-  auto reply = WireReceive(c->fd, WireReplyLimits(), timeout_ms);
+  auto reply = ReceiveFrame(c->fd, WireReplyLimits(), timeout_ms);
   if (!reply.ok()) {
     Drop(*c, reply.status().ToString());
     if (reply.status().err() == ETIMEDOUT) {

@@ -21,6 +21,7 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include "common/frame_socket.h"
 #include "common/meta_wire.h"
 
 namespace weft::client {

@@ -1,7 +1,6 @@
 // The metadata wire: weft.Meta's session calls as framed request/reply pairs on a plain TCP socket, beside
-// gRPC. It exists for speed: on a small VM a gRPC unary call costs ~350 us and ~8 context switches in
-// weft-meta; a blocking request/reply on one socket costs one wake-up on each side (~160 us here).
-// docs/meta-wire.md describes it; server/meta/service/meta_wire_server.h and client/meta_wire_client.h
+// gRPC. It exists for speed: on a small VM a gRPC unary call woke ~8 threads in weft-meta; a blocking
+// request/reply on one socket wakes one on each side. docs/meta-wire.md describes it and its measurements; server/meta/service/meta_wire_server.h and client/meta_wire_client.h
 // are the two ends.
 //
 // A connection: the client sends one HELLO frame (msg = its bearer token, "" for none), then calls one
@@ -18,16 +17,15 @@
 //
 // Persistent format (wire): never renumber WireMethod or the frame types; add at the end.
 //
-// Thread-safety: the functions are thread-safe; one reader and one writer at a time per socket.
+// Frames are sent and read with common/frame_socket.h.
+//
+// Thread-safety: constants only.
 #pragma once
 
 #include <cstdint>
-#include <span>
-#include <string>
 #include <string_view>
 
 #include "common/frame.h"
-#include "common/status.h"
 
 namespace weft {
 
@@ -69,30 +67,5 @@ inline constexpr std::string_view kWireUnknownMethod = "metadata wire: unknown m
 inline FrameLimits WireRequestLimits() { return FrameLimits{.max_header = 1024 * 1024, .max_payload = 4096}; }
 // What a client reads: a reply may be as large as gRPC's messages (a ReadDir page).
 inline FrameLimits WireReplyLimits() { return FrameLimits{.max_header = 64 * 1024 * 1024, .max_payload = 4096}; }
-
-struct WireFrame {
-  FrameHeader header;
-  std::string msg;
-  std::string payload;
-};
-
-// Writes one frame (payload CRC included) with a single send. Errors: the socket's errno
-// (EPIPE/ECONNRESET when the peer is gone).
-Status WireSend(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::string_view msg,
-                std::string_view payload = {});
-
-// Reads one frame, waiting at most timeout_ms in all (-1 = forever). Errors: ETIMEDOUT,
-// ECONNRESET (closed by the peer; at a frame boundary or not), EPROTO/EMSGSIZE/EBADMSG (a bad frame),
-// or the socket's errno. With `into`, the payload is read straight into its first payload_len bytes
-// (WireFrame::payload stays empty; EMSGSIZE when it does not fit). Memory grows with the bytes that
-// arrive, not with the lengths a frame claims.
-StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_ms, std::span<char> into = {});
-
-// A blocking TCP connection to host:port with TCP_NODELAY, within timeout_ms. Errors: the connect's errno
-// (ECONNREFUSED, ETIMEDOUT, ...), EHOSTUNREACH when the host does not resolve.
-StatusOr<int> WireConnect(const std::string& host, uint16_t port, int timeout_ms);
-
-// Sets TCP_NODELAY (requests and replies are small and each waits for the other).
-void WireTuneSocket(int fd);
 
 }  // namespace weft

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "common/meta_wire.h"
+#include "common/frame_socket.h"
 #include "common/net.h"
 
 namespace weft::client {
@@ -30,7 +30,7 @@ StatusOr<int> BlockingCalls::Take(const std::string& address, int timeout_ms) {
     ++open_;
   }
   auto hp = ParseHostPort(address);
-  StatusOr<int> fd = hp.ok() ? WireConnect(hp->host, hp->port, std::min(timeout_ms, 2000)) : StatusOr<int>(hp.status());
+  StatusOr<int> fd = hp.ok() ? ConnectTcp(hp->host, hp->port, std::min(timeout_ms, 2000)) : StatusOr<int>(hp.status());
   if (!fd.ok()) {
     std::lock_guard lock(mu_);
     --open_;
@@ -64,12 +64,12 @@ StatusOr<DataReply> BlockingCalls::Call(const std::string& address, uint8_t type
     std::lock_guard lock(mu_);
     id = next_id_++;
   }
-  if (Status s = WireSend(*fd, type, 0, id, header); !s.ok()) {
+  if (Status s = SendFrame(*fd, type, 0, id, header); !s.ok()) {
     Forget(*fd);
     return s;
   }
   // Data-plane limits (common/frame.h's defaults): a reply's payload is at most a chunk.
-  auto f = WireReceive(*fd, FrameLimits{}, timeout_ms, into);
+  auto f = ReceiveFrame(*fd, FrameLimits{}, timeout_ms, into);
   if (!f.ok()) {
     Forget(*fd);
     return f.status();

@@ -11,7 +11,8 @@
 #include <thread>
 
 #include "client/data/blocking_calls.h"
-#include "common/meta_wire.h"
+#include "common/frame_socket.h"
+#include "test/client/loopback_listener.h"
 
 using namespace weft;
 using namespace weft::client;
@@ -22,16 +23,8 @@ namespace {
 // replies (or not) and returns false to close the connection.
 class ScriptedPeer {
  public:
-  explicit ScriptedPeer(std::function<bool(int, const WireFrame&)> answer) : answer_(std::move(answer)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(fd_, 8) == 0);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+  explicit ScriptedPeer(std::function<bool(int, const ReceivedFrame&)> answer) : answer_(std::move(answer)) {
+    fd_ = weft::test::ListenLoopback(&port_);
     thread_ = std::thread([this] { Run(); });
   }
   ~ScriptedPeer() {
@@ -49,13 +42,13 @@ class ScriptedPeer {
       if (c < 0) return;
       ++accepted_;
       for (;;) {
-        auto f = WireReceive(c, FrameLimits{}, 5000);
+        auto f = ReceiveFrame(c, FrameLimits{}, 5000);
         if (!f.ok() || !answer_(c, *f)) break;
       }
       close(c);
     }
   }
-  std::function<bool(int, const WireFrame&)> answer_;
+  std::function<bool(int, const ReceivedFrame&)> answer_;
   int fd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
@@ -72,9 +65,9 @@ DataReply ReplyOf(uint32_t length) {
 
 TEST_CASE("a blocking data call lands its payload in the caller's buffer and reuses the connection",
           "[client][blocking]") {
-  ScriptedPeer peer([](int fd, const WireFrame& f) {
+  ScriptedPeer peer([](int fd, const ReceivedFrame& f) {
     REQUIRE(f.header.type == FRAME_READ);
-    return WireSend(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(5).SerializeAsString(), "hello").ok();
+    return SendFrame(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(5).SerializeAsString(), "hello").ok();
   });
   BlockingCalls calls;
   for (int i = 0; i < 3; ++i) {
@@ -90,13 +83,13 @@ TEST_CASE("a blocking data call lands its payload in the caller's buffer and reu
 TEST_CASE("a blocking data call fails clearly on a peer that misbehaves, and opens a new connection next",
           "[client][blocking]") {
   std::atomic<int> script{0};
-  ScriptedPeer peer([&](int fd, const WireFrame& f) {
+  ScriptedPeer peer([&](int fd, const ReceivedFrame& f) {
     switch (script.load()) {
       case 0: return false;  // closes without a reply
-      case 1: return WireSend(fd, FRAME_REPLY, 0, f.header.request_id + 1, ReplyOf(0).SerializeAsString()).ok();
+      case 1: return SendFrame(fd, FRAME_REPLY, 0, f.header.request_id + 1, ReplyOf(0).SerializeAsString()).ok();
       case 2: return send(fd, "garbage garbage garbage garbage!", 32, MSG_NOSIGNAL) == 32;
-      case 3: return WireSend(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(4096).SerializeAsString(), "abc").ok();
-      default: return WireSend(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(0).SerializeAsString()).ok();
+      case 3: return SendFrame(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(4096).SerializeAsString(), "abc").ok();
+      default: return SendFrame(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(0).SerializeAsString()).ok();
     }
   });
   BlockingCalls calls;
@@ -115,8 +108,8 @@ TEST_CASE("a blocking data call fails clearly on a peer that misbehaves, and ope
   CHECK(peer.accepted() == 5);  // every failure cost its connection, and only that
   // A payload larger than the caller's buffer is refused, not written past it.
   script = 9;
-  ScriptedPeer big([](int fd, const WireFrame& f) {
-    return WireSend(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(64).SerializeAsString(), std::string(64, 'x')).ok();
+  ScriptedPeer big([](int fd, const ReceivedFrame& f) {
+    return SendFrame(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(64).SerializeAsString(), std::string(64, 'x')).ok();
   });
   CHECK(calls.Call(big.address(), FRAME_READ, "", std::span<char>(buf, sizeof buf), 5000).status().err() == EMSGSIZE);
   // Nobody listening: the connect's error.

@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "client/meta_wire_client.h"
+#include "common/frame_socket.h"
 #include "common/meta_wire.h"
+#include "test/client/loopback_listener.h"
 #include "weft/meta.pb.h"
 
 using namespace weft;
@@ -19,20 +21,14 @@ using namespace weft::client;
 
 namespace {
 
-// A wire peer: answers each GetAttr after `delay_ms` with an empty AttrResponse, or, with `hang_up`,
-// closes the connection instead of answering.
+// A wire peer: after `delay_ms` it answers each call with an empty AttrResponse, hangs up instead, or
+// answers as a weft-meta that does not know the method.
+enum class Answer { kReply, kHangUp, kUnknownMethod };
+
 class WirePeer {
  public:
-  WirePeer(int delay_ms, bool hang_up) : delay_ms_(delay_ms), hang_up_(hang_up) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(fd_, 8) == 0);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+  WirePeer(int delay_ms, Answer answer) : delay_ms_(delay_ms), answer_(answer) {
+    fd_ = weft::test::ListenLoopback(&port_);
     thread_ = std::thread([this] { Run(); });
   }
   ~WirePeer() {
@@ -48,18 +44,24 @@ class WirePeer {
       int c = accept(fd_, nullptr, nullptr);
       if (c < 0) return;
       for (;;) {
-        auto f = WireReceive(c, WireRequestLimits(), 5000);
+        auto f = ReceiveFrame(c, WireRequestLimits(), 5000);
         if (!f.ok()) break;
         if (f->header.type == kWireHello) continue;
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
-        if (hang_up_) break;
-        if (!WireSend(c, kWireReply, 0, f->header.request_id, AttrResponse().SerializeAsString()).ok()) break;
+        if (answer_ == Answer::kHangUp) break;
+        Status sent = answer_ == Answer::kUnknownMethod
+                          ? SendFrame(c, kWireReply, kWireError, f->header.request_id,
+                                      std::string(kWireUnknownMethod) + " 3",
+                                      std::to_string(int(grpc::StatusCode::UNIMPLEMENTED)) + "\n" +
+                                          std::to_string(ENOSYS))
+                          : SendFrame(c, kWireReply, 0, f->header.request_id, AttrResponse().SerializeAsString());
+        if (!sent.ok()) break;
       }
       close(c);
     }
   }
   const int delay_ms_;
-  const bool hang_up_;
+  const Answer answer_;
   int fd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
@@ -68,8 +70,8 @@ class WirePeer {
 }  // namespace
 
 TEST_CASE("a wire connection lost after the port changed gives its slot back", "[client][wire]") {
-  WirePeer old_peer(300, /*hang_up=*/true);
-  WirePeer new_peer(0, /*hang_up=*/false);
+  WirePeer old_peer(300, Answer::kHangUp);
+  WirePeer new_peer(0, Answer::kReply);
   MetaWireClient w("127.0.0.1", "", /*max_connections=*/1);
   w.SetPort(old_peer.port());
   GetAttrRequest q;
@@ -87,4 +89,16 @@ TEST_CASE("a wire connection lost after the port changed gives its slot back", "
   REQUIRE(s.has_value());  // the one slot is free again, and the new port is not resting
   CHECK(s->ok());
   CHECK(w.calls() == 1);
+}
+
+TEST_CASE("a method the server does not know is left to gRPC",
+          "[client][wire]") {
+  WirePeer old_server(0, Answer::kUnknownMethod);
+  MetaWireClient w("127.0.0.1", "");
+  w.SetPort(old_server.port());
+  GetAttrRequest q;
+  AttrResponse r;
+  CHECK_FALSE(w.Call(WireMethod::kGetAttr, q, &r, 5000).has_value());  // the caller makes it over gRPC
+  CHECK(w.fallbacks() == 1);
+  CHECK(w.calls() == 0);
 }

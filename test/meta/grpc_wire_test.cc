@@ -11,6 +11,7 @@
 
 #include "client/meta_client.h"
 #include "common/frame.h"
+#include "common/frame_socket.h"
 #include "common/meta_wire.h"
 #include "test/fixture/status_util.h"
 #include "test/meta/support/grpc_fixture.h"
@@ -34,7 +35,7 @@ struct RawConn {
   void Send(std::string_view bytes) { REQUIRE(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size())); }
   // True when the server closed the connection (within 5 s).
   bool ClosedByServer() {
-    auto f = WireReceive(fd, WireReplyLimits(), 5000);
+    auto f = ReceiveFrame(fd, WireReplyLimits(), 5000);
     return !f.ok() && (f.status().err() == ECONNRESET || f.status().err() == EPROTO);
   }
   int fd = -1;
@@ -111,19 +112,19 @@ TEST_CASE("the metadata wire closes a connection that breaks the protocol and ke
     RawConn r(port);
     r.Send(Hello(token));
     r.Send(EncodeFrame(99, 7, "", ""));
-    auto unknown = WireReceive(r.fd, WireReplyLimits(), 5000);
+    auto unknown = ReceiveFrame(r.fd, WireReplyLimits(), 5000);
     REQUIRE_OK(unknown);
     CHECK(unknown->header.request_id == 7);
     CHECK((unknown->header.flags & kWireError) != 0);
     CHECK(unknown->msg.starts_with(kWireUnknownMethod));
     r.Send(EncodeFrame(static_cast<uint8_t>(WireMethod::kLookup), 8, "\xff\xff\xff\xff", ""));
-    auto garbled = WireReceive(r.fd, WireReplyLimits(), 5000);
+    auto garbled = ReceiveFrame(r.fd, WireReplyLimits(), 5000);
     REQUIRE_OK(garbled);
     CHECK((garbled->header.flags & kWireError) != 0);
     CHECK(garbled->payload == fmt::format("{}\n{}", int(grpc::StatusCode::INVALID_ARGUMENT), EPROTO));
     // The connection still serves: a real lookup answers ENOENT.
     r.Send(EncodeFrame(static_cast<uint8_t>(WireMethod::kLookup), 9, lookup, ""));
-    auto answer = WireReceive(r.fd, WireReplyLimits(), 5000);
+    auto answer = ReceiveFrame(r.fd, WireReplyLimits(), 5000);
     REQUIRE_OK(answer);
     CHECK(answer->payload.ends_with(fmt::format("\n{}", ENOENT)));
   }

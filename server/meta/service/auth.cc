@@ -12,7 +12,7 @@ namespace {
 constexpr std::string_view kBearer = "Bearer ";
 
 grpc::Status Unauthenticated(const CallAuth& c, const std::string& why) {
-  spdlog::info("refused an unauthenticated call from {}: {}", c.peer, why);
+  spdlog::info("refused an unauthenticated call from {}: {}", c.Peer(), why);
   return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "unauthenticated: " + why, std::to_string(EACCES));
 }
 
@@ -20,7 +20,7 @@ grpc::Status Unauthenticated(const CallAuth& c, const std::string& why) {
 
 CallAuth CallAuth::Of(const grpc::ServerContextBase& c) {
   CallAuth a;
-  a.peer = c.peer();
+  a.grpc = &c;
   const auto& md = c.client_metadata();
   if (auto it = md.find("authorization"); it != md.end()) a.bearer = std::string_view(it->second.data(), it->second.size());
   return a;

@@ -34,9 +34,11 @@ namespace weft::meta {
 // Who is calling, as the checks need it: the "authorization" value ("Bearer <token>", "" = none) and the
 // peer's address for logs. gRPC calls take it from their context; the metadata wire from its HELLO.
 struct CallAuth {
-  std::string_view bearer;  // must outlive the checks
-  std::string peer;
+  std::string_view bearer;                         // must outlive the checks
+  std::string_view peer;                           // the wire's; must outlive the checks
+  const grpc::ServerContextBase* grpc = nullptr;   // a gRPC call's context: its peer, asked only for a log line
   static CallAuth Of(const grpc::ServerContextBase& c);
+  std::string Peer() const { return grpc ? grpc->peer() : std::string(peer); }
 };
 
 // What a valid token proves.

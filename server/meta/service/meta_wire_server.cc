@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/frame_socket.h"
 #include "common/meta_wire.h"
 #include "common/net.h"
 
@@ -93,13 +94,6 @@ void MetaWireServer::Stop() {
   conns_.clear();
 }
 
-size_t MetaWireServer::connections() const {
-  std::lock_guard lock(mu_);
-  size_t n = 0;
-  for (const auto& c : conns_) n += c->done ? 0 : 1;
-  return n;
-}
-
 void MetaWireServer::ReapLocked() {
   for (auto it = conns_.begin(); it != conns_.end();) {
     if (!(*it)->done) {
@@ -138,7 +132,7 @@ void MetaWireServer::AcceptLoop() {
       close(fd);
       continue;
     }
-    WireTuneSocket(fd);
+    SetNoDelay(fd);
     auto c = std::make_unique<Conn>();
     c->fd = fd;
     c->peer = PeerOf(peer);
@@ -151,7 +145,7 @@ void MetaWireServer::AcceptLoop() {
 void MetaWireServer::Serve(Conn* c) {
   const FrameLimits limits = WireRequestLimits();
   // The HELLO comes first, at once: a peer that sends nothing is not kept.
-  auto hello = WireReceive(c->fd, limits, 10000);
+  auto hello = ReceiveFrame(c->fd, limits, 10000);
   if (!hello.ok() || hello->header.type != kWireHello) {
     spdlog::info("metadata wire: closed {}: {}", c->peer,
                  hello.ok() ? fmt::format("frame type {} before HELLO", hello->header.type)
@@ -164,7 +158,7 @@ void MetaWireServer::Serve(Conn* c) {
   CallAuth auth{.bearer = bearer, .peer = c->peer};
   std::string response;
   for (;;) {
-    auto f = WireReceive(c->fd, limits, -1);
+    auto f = ReceiveFrame(c->fd, limits, -1);
     if (!f.ok()) {
       // A clean close between calls is the normal end; anything else is worth a line.
       if (f.status().err() != ECONNRESET) spdlog::info("metadata wire: closed {}: {}", c->peer, f.status().ToString());
@@ -176,8 +170,8 @@ void MetaWireServer::Serve(Conn* c) {
     }
     response.clear();
     grpc::Status s = service_->WireCall(auth, static_cast<WireMethod>(f->header.type), f->msg, &response);
-    Status sent = s.ok() ? WireSend(c->fd, kWireReply, 0, f->header.request_id, response)
-                         : WireSend(c->fd, kWireReply, kWireError, f->header.request_id, s.error_message(),
+    Status sent = s.ok() ? SendFrame(c->fd, kWireReply, 0, f->header.request_id, response)
+                         : SendFrame(c->fd, kWireReply, kWireError, f->header.request_id, s.error_message(),
                                     fmt::format("{}\n{}", static_cast<int>(s.error_code()), s.error_details()));
     if (!sent.ok()) break;  // the client is gone; it retries the call elsewhere by its request id
   }

@@ -42,8 +42,6 @@ class MetaWireServer {
   uint16_t port() const { return port_; }
   // Closes the listener and every connection (a call in progress finishes first) and joins the threads.
   void Stop();
-  // Connections open now (tests).
-  size_t connections() const;
 
  private:
   struct Conn {

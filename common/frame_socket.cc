@@ -1,4 +1,4 @@
-#include "common/meta_wire.h"
+#include "common/frame_socket.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -24,11 +24,11 @@ Status WaitReadable(int fd, int64_t deadline_ms) {
   if (deadline_ms < 0) return Status::Ok();
   for (;;) {
     int64_t left = deadline_ms - MonoMs();
-    if (left <= 0) return Err(ETIMEDOUT, "metadata wire: no reply in time");
+    if (left <= 0) return Err(ETIMEDOUT, "no reply in time");
     pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
     int r = poll(&p, 1, static_cast<int>(left));
     if (r > 0) return Status::Ok();
-    if (r < 0 && errno != EINTR) return Err(errno, "metadata wire: poll");
+    if (r < 0 && errno != EINTR) return Err(errno, "poll");
   }
 }
 
@@ -42,20 +42,20 @@ Status ReadFull(int fd, char* out, size_t n, int64_t deadline_ms, size_t* got) {
       *got += static_cast<size_t>(r);
       continue;
     }
-    if (r == 0) return Err(ECONNRESET, "metadata wire: connection closed by peer");
+    if (r == 0) return Err(ECONNRESET, "connection closed by peer");
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       RETURN_IF_ERROR(WaitReadable(fd, deadline_ms));
       continue;
     }
-    return Err(errno, "metadata wire: recv");
+    return Err(errno, "recv");
   }
   return Status::Ok();
 }
 
 }  // namespace
 
-StatusOr<int> WireConnect(const std::string& host, uint16_t port, int timeout_ms) {
+StatusOr<int> ConnectTcp(const std::string& host, uint16_t port, int timeout_ms) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -77,21 +77,21 @@ StatusOr<int> WireConnect(const std::string& host, uint16_t port, int timeout_ms
     else if (ready < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     rc = err == 0 ? 0 : -1;
   }
-  // Blocking from here: a send waits for buffer space; receives keep their own deadline (WireReceive).
+  // Blocking from here: a send waits for buffer space; receives keep their own deadline (ReceiveFrame).
   if (rc != 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
     close(fd);
     return Err(err ? err : EIO, "connect to {}:{}", host, port);
   }
-  WireTuneSocket(fd);
+  SetNoDelay(fd);
   return fd;
 }
 
-void WireTuneSocket(int fd) {
+void SetNoDelay(int fd) {
   int one = 1;
   (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-Status WireSend(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::string_view msg,
+Status SendFrame(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::string_view msg,
                 std::string_view payload) {
   FrameHeader h;
   h.type = type;
@@ -112,7 +112,7 @@ Status WireSend(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::
     ssize_t r = sendmsg(fd, &m, MSG_NOSIGNAL);
     if (r < 0) {
       if (errno == EINTR) continue;
-      return Err(errno, "metadata wire: send");
+      return Err(errno, "send");
     }
     left -= static_cast<size_t>(r);
     // Skip what went out (rare: a large message on a full socket buffer).
@@ -132,19 +132,19 @@ Status WireSend(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std::
   return Status::Ok();
 }
 
-StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_ms, std::span<char> into) {
+StatusOr<ReceivedFrame> ReceiveFrame(int fd, const FrameLimits& limits, int timeout_ms, std::span<char> into) {
   const int64_t deadline = timeout_ms < 0 ? -1 : MonoMs() + timeout_ms;
   uint8_t fixed[kFixedHeaderSize];
   size_t got = 0;
   if (Status s = ReadFull(fd, reinterpret_cast<char*>(fixed), kFixedHeaderSize, deadline, &got); !s.ok()) {
-    if (s.err() == ECONNRESET && got == 0) return Err(ECONNRESET, "metadata wire: closed at a frame boundary");
-    if (s.err() == ECONNRESET) return Err(EPROTO, "metadata wire: truncated frame ({} of {} header bytes)", got,
+    if (s.err() == ECONNRESET && got == 0) return Err(ECONNRESET, "connection closed at a frame boundary");
+    if (s.err() == ECONNRESET) return Err(EPROTO, "truncated frame ({} of {} header bytes)", got,
                                           kFixedHeaderSize);
     return s;
   }
   auto head = DecodeFixedHeader(fixed, limits);
   if (!head.ok()) return head.status();
-  WireFrame f;
+  ReceivedFrame f;
   f.header = *head;
   // In steps: a peer that claims a large message but sends little costs little.
   constexpr size_t kStep = 1 << 20;
@@ -152,7 +152,7 @@ StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_m
     size_t at = f.msg.size();
     f.msg.resize(at + std::min<size_t>(kStep, head->header_len - at));
     if (Status s = ReadFull(fd, f.msg.data() + at, f.msg.size() - at, deadline, &got); !s.ok()) {
-      return s.err() == ECONNRESET ? Err(EPROTO, "metadata wire: truncated frame") : s;
+      return s.err() == ECONNRESET ? Err(EPROTO, "truncated frame") : s;
     }
   }
   RETURN_IF_ERROR(VerifyHeaderCrc(f.header, fixed, f.msg));
@@ -167,7 +167,7 @@ StatusOr<WireFrame> WireReceive(int fd, const FrameLimits& limits, int timeout_m
     dst = f.payload.data();
   }
   if (Status s = ReadFull(fd, dst, head->payload_len, deadline, &got); !s.ok()) {
-    return s.err() == ECONNRESET ? Err(EPROTO, "metadata wire: truncated frame") : s;
+    return s.err() == ECONNRESET ? Err(EPROTO, "truncated frame") : s;
   }
   RETURN_IF_ERROR(VerifyPayloadCrc(f.header, std::string_view(dst, head->payload_len)));
   return f;
