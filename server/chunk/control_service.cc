@@ -75,4 +75,39 @@ grpc::ServerUnaryReactor* ControlService::RemoveChunks(grpc::CallbackServerConte
   return r;
 }
 
+grpc::ServerUnaryReactor* ControlService::RemoveInodes(grpc::CallbackServerContext* ctx,
+                                                       const RemoveInodesRequest* req, RemoveInodesResponse* resp) {
+  auto* r = ctx->DefaultReactor();
+  if (Status s = key_->CheckCall(ctx, "ChunkControl.RemoveInodes"); !s.ok()) {
+    spdlog::warn("refused a call from {}: {}", ctx->peer(), s.message());
+    r->Finish(ToGrpc(s));
+    return r;
+  }
+  if (req->inos_size() > kMaxRemoveInodes) {
+    r->Finish(ToGrpc(Err(EINVAL, "remove inodes: {} inodes in one call, at most {}", req->inos_size(),
+                         kMaxRemoveInodes)));
+    return r;
+  }
+  std::vector<uint64_t> inos(req->inos().begin(), req->inos().end());
+  ChunkService* service = service_;
+  boost::asio::co_spawn(
+      loop_,
+      [service, inos = std::move(inos), resp]() -> boost::asio::awaitable<Status> {
+        uint64_t removed = 0;
+        for (uint64_t ino : inos) {
+          auto n = co_await service->RemoveLocal(ino, 0);
+          if (!n.ok()) co_return n.status().Annotate(fmt::format("inode {}", ino));
+          removed += *n;
+        }
+        resp->set_removed(removed);
+        co_return Status::Ok();
+      },
+      [r, n = req->inos_size()](std::exception_ptr e, Status s) {
+        if (e) s = Err(EIO, "remove chunks of {} inodes: internal error", n);
+        if (!s.ok()) spdlog::error("remove chunks of {} inodes: {}", n, s.ToString());
+        r->Finish(ToGrpc(s));
+      });
+  return r;
+}
+
 }  // namespace weft::chunk

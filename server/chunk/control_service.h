@@ -1,8 +1,8 @@
 // The gRPC face of weft-chunk (service ChunkControl in proto/weft/cluster.proto): health, statistics,
-// and RemoveChunks for weft-meta's garbage collection (local removal only; weft-meta calls every
-// server of the chains). Handlers are thin: RemoveChunks runs on the event loop and finishes the call
-// when done, without blocking a gRPC thread. Stats and RemoveChunks are server-internal: they need the
-// cluster credential (common/cluster_key.h); Health answers anyone (liveness probes).
+// and RemoveChunks / RemoveInodes for weft-meta's garbage collection (local removal only; weft-meta
+// calls every server of the chains). Handlers are thin: removals run on the event loop and finish the
+// call when done, without blocking a gRPC thread. Stats and the removals are server-internal: they need
+// the cluster credential (common/cluster_key.h); Health answers anyone (liveness probes).
 //
 // Thread-safety: gRPC calls handlers on its threads; they only touch atomics or post to the loop.
 #pragma once
@@ -31,6 +31,10 @@ class ControlService final : public ChunkControl::CallbackService {
                                   ChunkStatsResponse* resp) override;
   grpc::ServerUnaryReactor* RemoveChunks(grpc::CallbackServerContext* ctx, const RemoveChunksRequest* req,
                                          RemoveChunksResponse* resp) override;
+  // At most kMaxRemoveInodes inodes a call (INVALID_ARGUMENT beyond).
+  grpc::ServerUnaryReactor* RemoveInodes(grpc::CallbackServerContext* ctx, const RemoveInodesRequest* req,
+                                         RemoveInodesResponse* resp) override;
+  static constexpr int kMaxRemoveInodes = 4096;
 
   void set_serving(bool serving) { serving_ = serving; }
 

@@ -64,11 +64,11 @@ size_t GcWorker::RunOnce() {
 
 size_t GcWorker::CollectInodes() {
   std::vector<uint64_t> done;
+  std::vector<std::pair<uint64_t, Layout>> with_data;  // inodes whose chunks go first
   const int64_t now = MonoMs();
   std::string prefix = keys::Prefix(keys::kGc);
   auto it = kv_->Scan(prefix, keys::PrefixEnd(prefix));
-  bool synced = false;
-  for (; it->Valid() && done.size() < kInodesPerPass; it->Next()) {
+  for (; it->Valid() && done.size() + with_data.size() < kInodesPerPass; it->Next()) {
     const uint64_t ino = keys::DecodeU64(it->key().substr(1));
     auto b = backoff_.find(ino);
     if (b != backoff_.end() && b->second.next_ms > now) continue;
@@ -78,29 +78,42 @@ size_t GcWorker::CollectInodes() {
       spdlog::error("gc: corrupt inode record {}", ino);
       continue;
     }
-    // The removal that queued this record may have been acknowledged before it was synced: sync the log
-    // (once per pass) before any data goes, so that no crash brings back a file without its chunks.
-    if (!synced) {
-      Status ss = sequencer_->Sync(/*by_server=*/true);
-      if (!ss.ok()) {
-        spdlog::error("gc: syncing the log before removing data: {}", ss.ToString());
-        return 0;
-      }
-      synced = true;
+    if (cluster_ && inode.attr().layout().chains_size() > 0) {
+      with_data.emplace_back(ino, inode.attr().layout());
+    } else {
+      backoff_.erase(ino);
+      done.push_back(ino);
     }
-    Status s;
-    if (cluster_ && inode.attr().layout().chains_size() > 0) s = cluster_->RemoveChunks(inode.attr().layout(), ino, 0);
-    if (!s.ok()) {
-      uint32_t delay = b == backoff_.end() ? 500 : std::min(b->second.delay_ms * 2, options_.gc_max_backoff_ms);
-      backoff_[ino] = {now + delay, delay};
-      spdlog::warn("gc: inode {}: {} (retry in {} ms)", ino, s.ToString(), delay);
-      continue;
-    }
-    backoff_.erase(ino);
-    done.push_back(ino);
   }
   if (!it->status().ok()) spdlog::error("gc: scan: {}", it->status().ToString());
-  if (done.size() >= kInodesPerPass) backlog_ = true;
+  if (done.size() + with_data.size() >= kInodesPerPass) backlog_ = true;
+  if (!with_data.empty()) {
+    // The removal that queued these records may have been acknowledged before it was synced: sync the
+    // log before any data goes, so that no crash brings back a file without its chunks.
+    Status ss = sequencer_->Sync(/*by_server=*/true);
+    if (!ss.ok()) {
+      spdlog::error("gc: syncing the log before removing data: {}", ss.ToString());
+      return 0;
+    }
+    // One call per chunk server for the whole pass; an inode whose removal failed anywhere stays queued.
+    std::map<uint64_t, Status> failed = cluster_->RemoveInodes(with_data);
+    for (const auto& [ino, layout] : with_data) {
+      auto f = failed.find(ino);
+      if (f == failed.end()) {
+        backoff_.erase(ino);
+        done.push_back(ino);
+        continue;
+      }
+      auto b = backoff_.find(ino);
+      uint32_t delay = b == backoff_.end() ? 500 : std::min(b->second.delay_ms * 2, options_.gc_max_backoff_ms);
+      backoff_[ino] = {now + delay, delay};
+    }
+    if (!failed.empty()) {
+      const auto& [ino, why] = *failed.begin();
+      spdlog::warn("gc: the chunks of {} inodes were not removed (retried with backoff); inode {}: {}",
+                   failed.size(), ino, why.ToString());
+    }
+  }
   if (done.empty()) return 0;
   Status s = sequencer_->Run([&done](OpContext& ctx) { return ops::FinishGc(ctx, done); });
   if (!s.ok()) {

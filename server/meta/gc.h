@@ -1,8 +1,8 @@
 // The GC worker: reclaims the data of released inodes (G<ino> records: their last link and last handle
-// are gone) and purges deleted volumes. For each queued inode it asks the chunk servers of its layout to
-// remove every chunk (ClusterManager::RemoveChunks), then forgets the inode through the sequencer
-// (FinishGc); a failed removal is retried with exponential backoff, so a crash or an unreachable server
-// never leaks and never double-frees (removal is idempotent; the record goes only after it succeeded).
+// are gone) and purges deleted volumes. A pass takes up to 1024 queued inodes, asks the chunk servers of
+// their layouts to remove every chunk of them (ClusterManager::RemoveInodes: one call per server for
+// the whole pass), then forgets those removed everywhere through the sequencer in one op (FinishGc). A
+// failed removal is retried with exponential backoff, so a crash or an unreachable server never leaks and never double-frees (removal is idempotent; the record goes only after it succeeded).
 //
 // Thread-safety: Wake and Stop are thread-safe; RunOnce is for tests (not concurrent with the thread).
 #pragma once

@@ -145,6 +145,24 @@ TEST_CASE("server-internal calls need the cluster key, and a chunk server withou
   {
     grpc::ClientContext ctx;
     weft::PrepareContext(&ctx, std::chrono::seconds(5));
+    weft::RemoveInodesRequest req;
+    req.add_inos(1);
+    weft::RemoveInodesResponse resp;
+    CHECK(stub->RemoveInodes(&ctx, req, &resp).error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    // With the credential: more inodes than one call may carry is refused whole.
+    grpc::ClientContext ctx;
+    weft::PrepareContext(&ctx, std::chrono::seconds(5));
+    f.Key().Attach(&ctx);
+    weft::RemoveInodesRequest req;
+    for (uint64_t i = 0; i < 5000; ++i) req.add_inos(1000000 + i);
+    weft::RemoveInodesResponse resp;
+    CHECK(stub->RemoveInodes(&ctx, req, &resp).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  {
+    grpc::ClientContext ctx;
+    weft::PrepareContext(&ctx, std::chrono::seconds(5));
     ctx.AddMetadata(weft::kClusterCredentialHeader, std::string(64, '0'));
     weft::ChunkStatsResponse resp;
     CHECK(stub->Stats(&ctx, weft::ChunkStatsRequest(), &resp).error_code() == grpc::StatusCode::PERMISSION_DENIED);

@@ -5,9 +5,12 @@
 #include <random>
 #include <thread>
 
+#include "common/cluster_key.h"
+#include "common/grpc_util.h"
 #include "test/fixture/cluster.h"
 #include "test/fixture/status_util.h"
 #include "weft/client.h"
+#include "weft/cluster.grpc.pb.h"
 
 using namespace weft;
 using weft::test::ClusterOptions;
@@ -66,6 +69,29 @@ std::string ReadAll(Client& c, const std::string& name) {
   out.resize(done);
   REQUIRE_OK(c.Close(*fh));
   return out;
+}
+
+// The number of chunks chunk server i holds (ChunkControl.Stats, with the cluster's credential).
+uint64_t ChunksOn(TestCluster& c, int i) {
+  auto key = ClusterKey::Load(c.cluster_key_file());
+  REQUIRE_OK(key);
+  auto stub = ChunkControl::NewStub(MakeChannel(c.chunk(i).control_address, c.tls()));
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx, std::chrono::seconds(5));
+  key->Attach(&ctx);
+  ChunkStatsResponse resp;
+  grpc::Status s = stub->Stats(&ctx, ChunkStatsRequest(), &resp);
+  REQUIRE(s.ok());
+  return resp.chunks();
+}
+
+// Polls until chunk server i holds `want` chunks; false after timeout_ms.
+bool WaitChunks(TestCluster& c, int i, uint64_t want, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 100) {
+    if (ChunksOn(c, i) == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return ChunksOn(c, i) == want;
 }
 
 }  // namespace
@@ -381,4 +407,35 @@ TEST_CASE("batched closes: an unlink right after a close frees the file at once 
   REQUIRE_OK(c.Close(g));
   CHECK(ReadAll(*other, "g") == data);
   CHECK(ReadAll(*other, "small") == "x");
+}
+
+TEST_CASE("the chunks of many unlinked files leave every replica, and a server that was down gets its share later",
+          "[client][integration][gc]") {
+  ClusterOptions o;
+  o.meta_args = {"--server-timeout-ms", "60000"};  // server 1 stays in its chains while it is down
+  Env e(o);
+  constexpr int kFiles = 300;
+  std::string data = Random(3000, 9);
+  for (int i = 0; i < kFiles; ++i) {
+    FileHandle* f = CreateFile(*e.client, "f" + std::to_string(i));
+    REQUIRE_OK(e.client->Write(f, 0, data.data(), data.size()));
+    REQUIRE_OK(e.client->Close(f));
+  }
+  FileHandle* keep = CreateFile(*e.client, "keep");
+  REQUIRE_OK(e.client->Write(keep, 0, data.data(), data.size()));
+  REQUIRE_OK(e.client->Close(keep));
+  REQUIRE_OK(e.client->SyncNamespace());
+  // Replication 3 on 3 servers: every server holds one chunk per file.
+  for (int i = 0; i < 3; ++i) CHECK(ChunksOn(e.cluster, i) == kFiles + 1);
+
+  // Server 1 is down while the files go: the others drop their copies at once; server 1's removal
+  // fails and is retried until it is back.
+  e.cluster.StopChunk(1, SIGKILL);
+  for (int i = 0; i < kFiles; ++i) REQUIRE_OK(e.client->Unlink(RootCaller(), e.client->root_ino(), "f" + std::to_string(i)));
+  CHECK(WaitChunks(e.cluster, 0, 1, 20000));
+  CHECK(WaitChunks(e.cluster, 2, 1, 20000));
+  e.cluster.StartChunk(1);
+  CHECK(WaitChunks(e.cluster, 1, 1, 40000));
+  // The file that stays is whole on every replica.
+  CHECK(ReadAll(*e.client, "keep") == data);
 }

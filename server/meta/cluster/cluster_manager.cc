@@ -84,34 +84,50 @@ class ClusterManagerImpl final : public ClusterManager {
   }
 
   Status RemoveChunks(const Layout& layout, uint64_t ino, uint32_t from_index) override {
-    std::vector<std::pair<uint64_t, std::string>> targets;
-    {
-      std::lock_guard lock(mu_);
-      std::set<uint64_t> ids;
-      for (uint32_t chain_id : layout.chains()) {
-        for (const auto& c : table_.chains()) {
-          if (c.id() != chain_id) continue;
-          ids.insert(c.servers().begin(), c.servers().end());
-          ids.insert(c.syncing().begin(), c.syncing().end());  // replicas being filled hold copies too
-        }
-      }
-      for (const auto& s : table_.servers()) {
-        if (ids.count(s.id()) && s.state() != SERVER_DOWN) targets.emplace_back(s.id(), s.control_address());
-      }
-    }
-    for (auto& [id, addr] : targets) {
-      auto stub = ChunkControl::NewStub(ChannelFor(id, addr));
-      grpc::ClientContext ctx;
-      PrepareContext(&ctx, std::chrono::seconds(10));
-      key_->Attach(&ctx);
-      RemoveChunksRequest req;
-      req.set_ino(ino);
-      req.set_from_index(from_index);
-      RemoveChunksResponse resp;
-      Status s = FromGrpc(stub->RemoveChunks(&ctx, req, &resp));
-      if (!s.ok()) return s.Annotate(fmt::format("remove chunks of inode {} on server {}", ino, id));
+    for (auto& [id, addr] : ServersOf(layout)) {
+      Status s = RemoveOn(id, addr, ino, from_index);
+      if (!s.ok()) return s;
     }
     return Status::Ok();
+  }
+
+  std::map<uint64_t, Status> RemoveInodes(const std::vector<std::pair<uint64_t, Layout>>& inodes) override {
+    // Per server, the inodes whose chains it serves: one call per server (per kMaxInodesPerCall).
+    std::map<uint64_t, std::pair<std::string, std::vector<uint64_t>>> per_server;
+    for (const auto& [ino, layout] : inodes) {
+      for (auto& [id, addr] : ServersOf(layout)) {
+        auto& e = per_server[id];
+        e.first = addr;
+        e.second.push_back(ino);
+      }
+    }
+    std::map<uint64_t, Status> failed;
+    for (auto& [id, entry] : per_server) {
+      const auto& [addr, inos] = entry;
+      for (size_t at = 0; at < inos.size(); at += kMaxInodesPerCall) {
+        std::vector<uint64_t> part(inos.begin() + static_cast<ptrdiff_t>(at),
+                                   inos.begin() + static_cast<ptrdiff_t>(std::min(inos.size(), at + kMaxInodesPerCall)));
+        grpc::ClientContext ctx;
+        PrepareContext(&ctx, std::chrono::seconds(30));
+        key_->Attach(&ctx);
+        RemoveInodesRequest req;
+        req.mutable_inos()->Add(part.begin(), part.end());
+        RemoveInodesResponse resp;
+        grpc::Status g = ChunkControl::NewStub(ChannelFor(id, addr))->RemoveInodes(&ctx, req, &resp);
+        if (g.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+          // A weft-chunk older than RemoveInodes: one RemoveChunks call per inode.
+          for (uint64_t ino : part) {
+            if (Status s = RemoveOn(id, addr, ino, 0); !s.ok()) failed.emplace(ino, s);
+          }
+          continue;
+        }
+        Status s = FromGrpc(g);
+        if (s.ok()) continue;
+        s = s.Annotate(fmt::format("remove chunks of {} inodes on server {}", part.size(), id));
+        for (uint64_t ino : part) failed.emplace(ino, s);
+      }
+    }
+    return failed;
   }
 
   void FillStatus(ClusterStatusResponse* out) const override {
@@ -379,6 +395,41 @@ class ClusterManagerImpl final : public ClusterManager {
       PlanReplacements(&next, &blocked_);
       if (Status s = Persist(std::move(next)); !s.ok()) spdlog::error("cluster: persist: {}", s.ToString());
     }
+  }
+
+  static constexpr size_t kMaxInodesPerCall = 1024;  // the chunk server takes up to 4096
+
+  // The live servers (id, control address) holding copies of the layout's chains: their members and
+  // the replicas being filled.
+  std::vector<std::pair<uint64_t, std::string>> ServersOf(const Layout& layout) const {
+    std::vector<std::pair<uint64_t, std::string>> targets;
+    std::lock_guard lock(mu_);
+    std::set<uint64_t> ids;
+    for (uint32_t chain_id : layout.chains()) {
+      for (const auto& c : table_.chains()) {
+        if (c.id() != chain_id) continue;
+        ids.insert(c.servers().begin(), c.servers().end());
+        ids.insert(c.syncing().begin(), c.syncing().end());  // replicas being filled hold copies too
+      }
+    }
+    for (const auto& s : table_.servers()) {
+      if (ids.count(s.id()) && s.state() != SERVER_DOWN) targets.emplace_back(s.id(), s.control_address());
+    }
+    return targets;
+  }
+
+  // ChunkControl.RemoveChunks of one inode's chunks from from_index on one server.
+  Status RemoveOn(uint64_t id, const std::string& addr, uint64_t ino, uint32_t from_index) {
+    grpc::ClientContext ctx;
+    PrepareContext(&ctx, std::chrono::seconds(10));
+    key_->Attach(&ctx);
+    RemoveChunksRequest req;
+    req.set_ino(ino);
+    req.set_from_index(from_index);
+    RemoveChunksResponse resp;
+    Status s = FromGrpc(ChunkControl::NewStub(ChannelFor(id, addr))->RemoveChunks(&ctx, req, &resp));
+    if (!s.ok()) return s.Annotate(fmt::format("remove chunks of inode {} on server {}", ino, id));
+    return Status::Ok();
   }
 
   std::shared_ptr<grpc::Channel> ChannelFor(uint64_t id, const std::string& addr) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -55,6 +56,11 @@ class ClusterManager {
   // Removes every chunk of `ino` with index >= from_index from every live server of the layout's
   // chains (ChunkControl.RemoveChunks). OK when all of them acknowledged.
   virtual Status RemoveChunks(const Layout& layout, uint64_t ino, uint32_t from_index) = 0;
+  // Removes every chunk of each (inode, its layout) from every live server of its chains: one
+  // ChunkControl.RemoveInodes call per server for up to 1024 inodes (weft-meta's garbage collection),
+  // RemoveChunks per inode on a server too old to know that call. Returns the inodes whose removal
+  // failed on some server, each with why; empty when every server acknowledged every inode.
+  virtual std::map<uint64_t, Status> RemoveInodes(const std::vector<std::pair<uint64_t, Layout>>& inodes) = 0;
 
   // Fills the cluster part of a status response: table, servers_up/down, degraded_chains.
   virtual void FillStatus(ClusterStatusResponse* out) const = 0;
