@@ -95,6 +95,10 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
   if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
+  // The kernel asks for attributes (READDIRPLUS) only while the reader looks entries up (ls -l, a
+  // crawl that stats), and for names alone otherwise (ls, listdir): a plain page holds ~4x the entries
+  // and spares the kernel an inode per entry. libfuse leaves this off unless asked (3.14).
+  if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
   conn->want &= ~static_cast<unsigned>(FUSE_CAP_ATOMIC_O_TRUNC);  // truncation goes through setattr
   conn->max_write = ctx->opts.max_write;
   conn->max_readahead = ctx->opts.max_readahead;
