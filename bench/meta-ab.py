@@ -4,8 +4,10 @@ alternating batches (A then B, then B then A, ...), timing each side's batches. 
 --files files in a fresh directory per side: create (open O_CREAT|O_EXCL, close), stat (cold: the
 kernel's caches are dropped first), readdir (cold), rename (same directory), unlink. Prints a Markdown
 table of the median ops/s per phase over the rounds and B/A (the median of the rounds' ratios), then
-"ops per side: N"."""
+"ops per side: N". --names labels the two sides in the table (default A,B); --json writes the figures.
+"""
 import argparse
+import json
 import os
 import statistics
 import time
@@ -46,7 +48,10 @@ def main():
     p.add_argument("--files", type=int, default=400)
     p.add_argument("--batch", type=int, default=50)
     p.add_argument("--clients", type=int, default=1, help="threads sharing each batch")
+    p.add_argument("--names", default="A,B", help="labels of the two sides, e.g. MooseFS,weft")
+    p.add_argument("--json", help="also write the per-round rates, medians and ratios here")
     o = p.parse_args()
+    na, nb = o.names.split(",")
     pool = ThreadPoolExecutor(max_workers=o.clients) if o.clients > 1 else None
 
     def run(fn, d, batch):
@@ -92,8 +97,12 @@ def main():
         for d in dirs.values():
             os.rmdir(d)
     # B/A is the median of the rounds' own ratios: A and B of one round saw the same machine.
-    print(f"| phase ({o.clients} client{'s' if o.clients > 1 else ''}, through the mount) | unit | A median | B median | B/A | A rounds | B rounds |")
+    label_c = f"{o.clients} client{'s' if o.clients > 1 else ''}"
+    print(f"| phase ({label_c}, through the mount) | unit | {na} median | {nb} median | {nb}/{na} |"
+          f" {na} rounds | {nb} rounds |")
     print("|---|---|---:|---:|---:|---|---|")
+    out = {"names": [na, nb], "rounds": o.rounds, "files": o.files, "batch": o.batch, "clients": o.clients,
+           "phases": {}}
     for phase in ("create", "stat", "readdir", "rename", "unlink"):
         a, b = rates[(phase, "A")], rates[(phase, "B")]
         ma, mb = statistics.median(a), statistics.median(b)
@@ -102,6 +111,11 @@ def main():
         fmt = lambda xs: ", ".join(f"{x:,.0f}" for x in xs)
         label = phase + (" (cold)" if phase in ("stat", "readdir") else "")
         print(f"| {label} | {unit} | {ma:,.0f} | {mb:,.0f} | {ratio:.2f}x | {fmt(a)} | {fmt(b)} |")
+        out["phases"][phase] = {"unit": unit, "a": a, "b": b, "a_median": ma, "b_median": mb, "ratio": ratio}
+    if o.json:
+        with open(o.json, "w") as f:
+            json.dump(out, f, indent=2)
+            f.write("\n")
     # mkdir/rmdir and readdir are not counted: per side, the create/stat/rename/unlink operations.
     print(f"\nops per side: {ops} (create, stat, rename, unlink; the CPU time below includes each round's"
           " mkdir, readdir and rmdir too)")

@@ -130,3 +130,35 @@ run_jobs() {
   done
   [ -n "${dead[$sys]:-}" ] || rm -f "$dir/fio-seq.dat"
 }
+
+# cpu_ms PID: user + system CPU time of a process so far, in ms (all its threads, exited ones included).
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1000 / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# run_paired JSON: bench/meta-ab.py with A = the MooseFS mount, B = the weft mount, so that its B/A is
+# weft/MooseFS; writes meta-ab.py's figures plus each metadata server's and mount's CPU time per
+# operation to JSON (left empty on failure, the reason in $failures).
+run_paired() {
+  local json=$1 log=$raw/paired.log rc=0
+  local pids_of="mfsmaster=$mfs_master_pid mfsmount=$mfs_mount_pid weft-meta=$weft_meta_pid weft-mount=$weft_mount_pid"
+  local before=() after=() kv
+  for kv in $pids_of; do before+=("${kv%%=*}=$(cpu_ms "${kv#*=}")"); done
+  run_bg "$log" python3 "$here/meta-ab.py" --rounds "$paired_rounds" --files "$paired_files" --names MooseFS,weft \
+    --json "$raw/paired-ab.json" "$mfs_mnt" "$weft_mnt" || rc=$?
+  for kv in $pids_of; do after+=("${kv%%=*}=$(cpu_ms "${kv#*=}")"); done
+  if [ $rc != 0 ] || [ ! -s "$raw/paired-ab.json" ]; then
+    { echo "=== paired metadata failed (exit code $rc)"; tail -20 "$log"; } >>"$failures"
+    say "paired metadata FAILED (see the report's failures section)"
+    return 1
+  fi
+  python3 - "$raw/paired-ab.json" "$json" "${before[*]}" "${after[*]}" <<'EOF'
+import json, sys
+ab = json.load(open(sys.argv[1]))
+before = dict(kv.split("=") for kv in sys.argv[3].split())
+after = dict(kv.split("=") for kv in sys.argv[4].split())
+# The same operations ran on each side: create, stat, rename and unlink of every file, every round.
+ops = 4 * ab["rounds"] * ab["files"]
+ab["cpu_us_per_op"] = {p: (int(after[p]) - int(before[p])) * 1000 / ops for p in before}
+ab["ops_per_side"] = ops
+json.dump(ab, open(sys.argv[2], "w"), indent=2)
+EOF
+}

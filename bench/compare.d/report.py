@@ -32,6 +32,40 @@ ROWS = [
 ]
 META_N_PHASES = [("create", "ops/s"), ("stat", "ops/s"), ("rename", "ops/s"), ("unlink", "ops/s")]
 SYSTEM_NAMES = {"local": "local", "weft": "weft", "moosefs": "MooseFS"}
+# Phases of the paired metadata job and issue 9's minimum weft/MooseFS ratio where it sets one.
+PAIRED_TARGETS = {"create": 2.0, "stat": 2.0, "unlink": 2.0}
+
+
+def paired_section(path, verdicts):
+    """The paired metadata job's Markdown lines (none when it did not run); adds its target verdicts."""
+    if not path or not os.path.exists(path) or os.path.getsize(path) == 0:
+        return [], None
+    with open(path) as f:
+        p = json.load(f)
+    lines = ["## Metadata, paired: weft and MooseFS in alternating batches", "",
+             f"One client (bench/meta-ab.py) alternates batches of {p['batch']} operations between the MooseFS "
+             f"mount and the weft mount, {p['rounds']} rounds of {p['files']} files in a fresh directory per "
+             "side, caches dropped before stat and readdir. weft/MooseFS is the median of the rounds' own "
+             "ratios: both sides of a round saw the same machine.", "",
+             "| phase (1 client, through the mount) | unit | MooseFS | weft | weft/MooseFS | MooseFS rounds | weft rounds |",
+             "|---|---|---:|---:|---:|---|---|"]
+    fmt = lambda xs: ", ".join(f"{x:,.0f}" for x in xs)
+    for phase, e in p["phases"].items():
+        target = PAIRED_TARGETS.get(phase)
+        mark = ""
+        if target is not None:
+            ok = e["ratio"] >= target
+            verdicts[f"meta_paired_{phase} weft/moosefs >= {target:g}"] = ok
+            mark = f" ({'meets' if ok else 'misses'} {target:g}x)"
+        label = phase + (" (cold)" if phase in ("stat", "readdir") else "")
+        lines.append(f"| {label} | {e['unit']} | {e['a_median']:,.0f} | {e['b_median']:,.0f} | "
+                     f"{e['ratio']:.2f}x{mark} | {fmt(e['a'])} | {fmt(e['b'])} |")
+    cpu = p.get("cpu_us_per_op", {})
+    if cpu:
+        lines += ["", f"CPU time per operation over the paired job ({p['ops_per_side']} create/stat/rename/unlink "
+                  "per side; readdir, mkdir and rmdir ran too): " +
+                  ", ".join(f"{k} {v:.0f} µs" for k, v in cpu.items()), ""]
+    return lines, p
 
 
 def fio_metrics(name, path):
@@ -251,6 +285,8 @@ def report(a):
           f"Config: {config}", "", table, ""]
     if mem_table:
         md += ["Peak memory over the whole run:", "", mem_table, ""]
+    paired_lines, paired = paired_section(a.paired, verdicts)
+    md += paired_lines
     missed = [k for k, v in verdicts.items() if v is False]
     if verdicts:
         md.append(f"Targets (issue 9): {sum(1 for v in verdicts.values() if v)} met, {len(missed)} missed"
@@ -270,7 +306,7 @@ def report(a):
             "moosefs_goal": 3, "load_at_start": a.load,
             "moosefs_fsync_before_close": int(a.mfs_fsync)},
         "environment": env, "systems": systems, "medians": medians, "runs": runs, "ratios": ratios,
-        "targets": verdicts, "peak_rss_kib": rss, "failures": failures,
+        "targets": verdicts, "peak_rss_kib": rss, "failures": failures, "paired_metadata": paired,
     }
     with open(a.json, "w") as f:
         json.dump(out, f, indent=2, sort_keys=True)
@@ -288,6 +324,7 @@ def main():
                 "jobs", "meta", "weft-class", "weft-args", "mfs-fsync", "workdir", "systems", "load", "bin"):
         p.add_argument("--" + opt, required=True)
     p.add_argument("--source", default="")
+    p.add_argument("--paired", default="", help="the paired metadata job's JSON (empty: it did not run)")
     report(p.parse_args())
 
 
