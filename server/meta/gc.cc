@@ -87,14 +87,15 @@ size_t GcWorker::CollectInodes() {
   }
   if (!it->status().ok()) spdlog::error("gc: scan: {}", it->status().ToString());
   if (done.size() + with_data.size() >= kInodesPerPass) backlog_ = true;
+  if (done.empty() && with_data.empty()) return 0;
+  // The removals that queued these records may have been acknowledged before they were synced: sync the
+  // log (once per pass) before any data goes, so that no crash brings back a file without its chunks.
+  Status ss = sequencer_->Sync(/*by_server=*/true);
+  if (!ss.ok()) {
+    spdlog::error("gc: syncing the log before removing data: {}", ss.ToString());
+    return 0;
+  }
   if (!with_data.empty()) {
-    // The removal that queued these records may have been acknowledged before it was synced: sync the
-    // log before any data goes, so that no crash brings back a file without its chunks.
-    Status ss = sequencer_->Sync(/*by_server=*/true);
-    if (!ss.ok()) {
-      spdlog::error("gc: syncing the log before removing data: {}", ss.ToString());
-      return 0;
-    }
     // One call per chunk server for the whole pass; an inode whose removal failed anywhere stays queued.
     std::map<uint64_t, Status> failed = cluster_->RemoveInodes(with_data);
     for (const auto& [ino, layout] : with_data) {
