@@ -65,7 +65,12 @@ struct stat ToStat(fuse_req_t req, const Attr& a) {
   return st;
 }
 
+void NoteAttr(fuse_req_t req, const Attr& a) {
+  if (XattrHints* h = Ctx(req)->xattr_hints) h->Note(a);
+}
+
 fuse_entry_param Entry(fuse_req_t req, const Attr& a) {
+  NoteAttr(req, a);
   fuse_entry_param e {};
   e.ino = ToKernel(req, a.ino());
   e.generation = 0;
@@ -83,6 +88,7 @@ void ReplyEntry(fuse_req_t req, const StatusOr<Attr>& a) {
 
 void ReplyAttr(fuse_req_t req, const StatusOr<Attr>& a) {
   if (!a.ok()) return ReplyStatus(req, a.status());
+  NoteAttr(req, *a);
   struct stat st = ToStat(req, *a);
   fuse_reply_attr(req, &st, Ctx(req)->opts.attr_timeout);
 }
@@ -357,12 +363,28 @@ void OpStatfs(fuse_req_t req, fuse_ino_t) {
   fuse_reply_statfs(req, &st);
 }
 
+// Before and after this client changes an inode's xattrs: a hint noted from a reply in flight meanwhile
+// must not outlive the change.
+void ForgetXattrHint(fuse_req_t req, uint64_t ino) {
+  if (XattrHints* h = Ctx(req)->xattr_hints) h->Forget(ino);
+}
+bool NoXattrsKnown(fuse_req_t req, uint64_t ino) {
+  XattrHints* h = Ctx(req)->xattr_hints;
+  return h && h->NoneKnown(ino);
+}
+
 void OpSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size, int flags) {
-  ReplyStatus(req, Cl(req)->SetXattr(CallerOf(req), ToWeft(req, ino), name, std::string_view(value, size), flags));
+  const uint64_t w = ToWeft(req, ino);
+  ForgetXattrHint(req, w);
+  Status s = Cl(req)->SetXattr(CallerOf(req), w, name, std::string_view(value, size), flags);
+  ForgetXattrHint(req, w);
+  ReplyStatus(req, s);
 }
 
 void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-  auto v = Cl(req)->GetXattr(CallerOf(req), ToWeft(req, ino), name);
+  const uint64_t w = ToWeft(req, ino);
+  if (NoXattrsKnown(req, w)) return (void)fuse_reply_err(req, ENODATA);
+  auto v = Cl(req)->GetXattr(CallerOf(req), w, name);
   if (!v.ok()) return ReplyStatus(req, v.status());
   if (size == 0) return (void)fuse_reply_xattr(req, v->size());
   if (v->size() > size) return ReplyStatus(req, Err(ERANGE, "xattr value larger than the buffer"));
@@ -370,7 +392,9 @@ void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
 }
 
 void OpListxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-  auto names = Cl(req)->ListXattr(CallerOf(req), ToWeft(req, ino));
+  const uint64_t w = ToWeft(req, ino);
+  if (NoXattrsKnown(req, w)) return size == 0 ? (void)fuse_reply_xattr(req, 0) : (void)fuse_reply_buf(req, nullptr, 0);
+  auto names = Cl(req)->ListXattr(CallerOf(req), w);
   if (!names.ok()) return ReplyStatus(req, names.status());
   std::string out;
   for (const auto& n : *names) {
@@ -383,7 +407,11 @@ void OpListxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 }
 
 void OpRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
-  ReplyStatus(req, Cl(req)->RemoveXattr(CallerOf(req), ToWeft(req, ino), name));
+  const uint64_t w = ToWeft(req, ino);
+  ForgetXattrHint(req, w);
+  Status s = Cl(req)->RemoveXattr(CallerOf(req), w, name);
+  ForgetXattrHint(req, w);
+  ReplyStatus(req, s);
 }
 
 void OpFallocate(fuse_req_t req, fuse_ino_t, int mode, off_t offset, off_t length, fuse_file_info* fi) {

@@ -3,7 +3,8 @@
 //
 // Inode numbers: the kernel's root (FUSE_ROOT_ID = 1) and the volume's root inode swap places; every
 // other inode number is the volume's own (weft never reuses inode numbers, so generation is 0).
-// weft-mount holds no per-inode state, so lookup counts need no bookkeeping (forget is a no-op).
+// weft-mount keeps no per-inode state the kernel's lookup counts would govern (forget is a no-op);
+// the one per-inode hint it keeps (xattr_hints.h) expires on its own.
 //
 // Thread-safety: handlers run on libfuse's worker threads concurrently; the Client is thread-safe.
 #pragma once
@@ -13,6 +14,7 @@
 
 #include <memory>
 
+#include "fuse/xattr_hints.h"
 #include "weft/client.h"
 
 namespace weft::fuse {
@@ -32,6 +34,7 @@ struct FuseContext {
   Client* client = nullptr;
   fuse_session* session = nullptr;  // set once the session exists
   FuseOptions opts;
+  XattrHints* xattr_hints = nullptr;  // inodes known to have no xattrs (null: ask weft-meta always)
 };
 
 // The operation table; userdata passed to fuse_session_new must be a FuseContext*.

@@ -46,6 +46,9 @@ int Serve(Options& opt, int notify_fd) {
   weft::fuse::FuseContext ctx;
   ctx.client = client->get();
   ctx.opts = opt.fuse;
+  // Trusted as long as the kernel trusts attributes (xattr_hints.h).
+  weft::fuse::XattrHints xattr_hints(static_cast<uint32_t>(opt.fuse.attr_timeout * 1000));
+  ctx.xattr_hints = &xattr_hints;
 
   std::vector<std::string> args = {"weft-mount"};
   std::string o = "fsname=weft:" + opt.client.volume + ",subtype=weft,default_permissions";

@@ -120,7 +120,14 @@ StatusOr<rec::Inode> OpContext::GetDir(uint64_t ino) {
   return i;
 }
 
-void OpContext::PutInode(const rec::Inode& inode) { Put(keys::Inode(inode.attr().ino()), inode); }
+void OpContext::PutInode(const rec::Inode& inode) {
+  // Attr.no_xattrs follows the xattr count at every write, so a stored attr never claims "none" wrongly.
+  const bool none = inode.xattrs() == 0;
+  if (inode.attr().no_xattrs() == none) return Put(keys::Inode(inode.attr().ino()), inode);
+  rec::Inode fixed = inode;
+  fixed.mutable_attr()->set_no_xattrs(none);
+  Put(keys::Inode(fixed.attr().ino()), fixed);
+}
 
 StatusOr<std::optional<rec::Dentry>> OpContext::FindDentry(uint64_t parent, std::string_view name) {
   return Find<rec::Dentry>(keys::Dentry(parent, name));

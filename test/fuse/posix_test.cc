@@ -326,6 +326,38 @@ TEST_CASE("extended attributes: set, get, list, remove, create/replace flags", "
   REQUIRE(::removexattr(p.c_str(), "user.color") == 0);
   CHECK(ErrOf(::getxattr(p.c_str(), "user.color", buf, sizeof buf)) == ENODATA);
   CHECK(ErrOf(::removexattr(p.c_str(), "user.color")) == ENODATA);
+  // The last one goes: the file has none again (answered by weft-mount once a reply said so).
+  REQUIRE(::removexattr(p.c_str(), "user.size") == 0);
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  CHECK(ErrOf(::getxattr(p.c_str(), "user.size", buf, sizeof buf)) == ENODATA);
+  CHECK(::listxattr(p.c_str(), list, sizeof list) == 0);
+  CHECK(::listxattr(p.c_str(), nullptr, 0) == 0);
+  // And one more at once: this mount's own change is never hidden by what it knew.
+  REQUIRE(::setxattr(p.c_str(), "user.again", "1", 1, 0) == 0);
+  CHECK(::getxattr(p.c_str(), "user.again", buf, sizeof buf) == 1);
+  CHECK(::listxattr(p.c_str(), list, sizeof list) == static_cast<ssize_t>(sizeof "user.again"));
+}
+
+TEST_CASE("an xattr set through another mount shows within the attribute timeout", "[fuse][integration]") {
+  MountedCluster m;
+  std::string second = m.cluster.Mount("v");
+  REQUIRE(WriteFile(m.Path("g"), "x") == 0);
+  std::string p = m.Path("g");
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  char buf[64] = {};
+  CHECK(ErrOf(::getxattr(p.c_str(), "user.k", buf, sizeof buf)) == ENODATA);  // none: known here
+  REQUIRE(::setxattr((second + "/g").c_str(), "user.k", "v", 1, 0) == 0);
+  // The first mount learns it when its attributes are fetched again: after the 1 s attribute timeout.
+  bool seen = false;
+  for (int i = 0; i < 50 && !seen; ++i) {
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    seen = ::getxattr(p.c_str(), "user.k", buf, sizeof buf) == 1;
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(seen);
+  CHECK(std::string(buf, 1) == "v");
 }
 
 TEST_CASE("statfs reports the volume's quota and usage", "[fuse][integration]") {

@@ -36,6 +36,28 @@ TEMPLATE_TEST_CASE("xattrs set, get, list and remove", "[meta][xattr]", ENGINES)
   CHECK(f.c.GetXattr(file->ino(), "user.empty").value() == "");
 }
 
+TEMPLATE_TEST_CASE("attributes say when an inode has no xattrs, and only then", "[meta][xattr]", ENGINES) {
+  TestType engine;
+  CoreFixture f(engine.Open());
+  auto file = f.c.Create(f.c.root, "f");
+  REQUIRE(file.ok());
+  CHECK(file->no_xattrs());  // the create's own reply
+  CHECK(f.c.GetAttr(file->ino())->no_xattrs());
+  auto dir = f.c.Mkdir(f.c.root, "d");
+  REQUIRE(dir.ok());
+  CHECK(f.c.GetAttr(dir->ino())->no_xattrs());
+  REQUIRE(f.c.SetXattr(file->ino(), "user.a", "1").ok());
+  REQUIRE(f.c.SetXattr(file->ino(), "user.b", "2").ok());
+  CHECK_FALSE(f.c.GetAttr(file->ino())->no_xattrs());
+  REQUIRE(f.c.RemoveXattr(file->ino(), "user.a").ok());
+  CHECK_FALSE(f.c.GetAttr(file->ino())->no_xattrs());  // one left
+  // A change of other attributes keeps what the flag says.
+  REQUIRE(f.c.Rename(f.c.root, "f", f.c.root, "g").ok());
+  CHECK_FALSE(f.c.GetAttr(file->ino())->no_xattrs());
+  REQUIRE(f.c.RemoveXattr(file->ino(), "user.b").ok());
+  CHECK(f.c.GetAttr(file->ino())->no_xattrs());
+}
+
 TEMPLATE_TEST_CASE("xattr flags: CREATE on an existing name EEXIST, REPLACE of a missing one ENODATA", "[meta][xattr]", ENGINES) {
   TestType engine;
   CoreFixture f(engine.Open());

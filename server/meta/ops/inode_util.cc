@@ -32,6 +32,7 @@ StatusOr<rec::Inode> NewInode(OpContext& ctx, const Caller& caller, const rec::I
   *a->mutable_mtime() = ctx.now();
   *a->mutable_ctime() = ctx.now();
   a->set_volume_id(ctx.volume().info().id());
+  a->set_no_xattrs(true);
   return inode;
 }
 

@@ -97,6 +97,7 @@ Status SetXattr(OpContext& ctx, const XattrRequest& req, XattrResponse*) {
   if ((req.flags() & kXattrReplace) && !old->has_value()) return Err(ENODATA, "no xattr '{}'", req.name());
   ctx.batch().Put(key, req.value());
   if (!old->has_value()) inode->set_xattrs(inode->xattrs() + 1);
+  inode->mutable_attr()->set_no_xattrs(false);
   *inode->mutable_attr()->mutable_ctime() = ctx.now();
   ctx.PutInode(*inode);
   return Status::Ok();
@@ -114,6 +115,7 @@ Status RemoveXattr(OpContext& ctx, const XattrRequest& req, XattrResponse*) {
   if (!old->has_value()) return Err(ENODATA, "no xattr '{}' on inode {}", req.name(), req.ino());
   ctx.Delete(key);
   inode->set_xattrs(inode->xattrs() > 0 ? inode->xattrs() - 1 : 0);
+  inode->mutable_attr()->set_no_xattrs(inode->xattrs() == 0);
   *inode->mutable_attr()->mutable_ctime() = ctx.now();
   ctx.PutInode(*inode);
   return Status::Ok();
