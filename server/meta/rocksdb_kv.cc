@@ -17,12 +17,21 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Err(EIO, "{}: {}", what, s.ToString());
 }
 
+// A scan of [start, end). The RocksDB iterator gets `end` as its upper bound: without one, a scan that
+// has passed its last live key keeps stepping over every deleted key after the range (the tombstones of
+// removed files, directories and GC records, which stay in the memtable until a flush) in search of the
+// next live key, and a directory listing or an emptiness check cost as much as the history behind it.
 class RocksIterator final : public KvIterator {
  public:
-  RocksIterator(std::unique_ptr<rocksdb::Iterator> it, std::string start, std::string end)
-      : it_(std::move(it)), end_(std::move(end)) {
-    it_->Seek(start);
+  // make(read_options) creates the RocksDB iterator; the options live as long as it does.
+  template <typename Make>
+  RocksIterator(std::string_view start, std::string end, Make make) : end_(std::move(end)), upper_(end_) {
+    if (!end_.empty()) ro_.iterate_upper_bound = &upper_;
+    it_ = make(ro_);
+    it_->Seek(rocksdb::Slice(start));
   }
+  RocksIterator(const RocksIterator&) = delete;
+  RocksIterator& operator=(const RocksIterator&) = delete;
   bool Valid() const override {
     return it_->Valid() && (end_.empty() || it_->key().compare(rocksdb::Slice(end_)) < 0);
   }
@@ -32,8 +41,10 @@ class RocksIterator final : public KvIterator {
   Status status() const override { return FromRocks(it_->status(), "scan"); }
 
  private:
+  const std::string end_;
+  const rocksdb::Slice upper_;  // views end_; must outlive it_
+  rocksdb::ReadOptions ro_;     // must outlive it_
   std::unique_ptr<rocksdb::Iterator> it_;
-  std::string end_;
 };
 
 class RocksBatch final : public KvBatch {
@@ -48,10 +59,12 @@ class RocksBatch final : public KvBatch {
     return std::optional<std::string>(std::move(v));
   }
   std::unique_ptr<KvIterator> Scan(std::string_view start, std::string_view end) override {
-    rocksdb::ReadOptions ro;
-    std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(ro));
-    std::unique_ptr<rocksdb::Iterator> it(wb_.NewIteratorWithBase(base.release()));
-    return std::make_unique<RocksIterator>(std::move(it), std::string(start), std::string(end));
+    return std::make_unique<RocksIterator>(start, std::string(end), [this](const rocksdb::ReadOptions& ro) {
+      std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(ro));
+      // The batch's own entries are bounded by the same read options.
+      return std::unique_ptr<rocksdb::Iterator>(
+          wb_.NewIteratorWithBase(db_->DefaultColumnFamily(), base.release(), &ro));
+    });
   }
   void Put(std::string_view key, std::string_view value) override { wb_.Put(rocksdb::Slice(key), rocksdb::Slice(value)); }
   void Delete(std::string_view key) override { wb_.Delete(rocksdb::Slice(key)); }
@@ -80,8 +93,9 @@ class RocksKv final : public KvStore {
     return std::optional<std::string>(std::move(v));
   }
   std::unique_ptr<KvIterator> Scan(std::string_view start, std::string_view end) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    return std::make_unique<RocksIterator>(std::move(it), std::string(start), std::string(end));
+    return std::make_unique<RocksIterator>(start, std::string(end), [this](const rocksdb::ReadOptions& ro) {
+      return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro));
+    });
   }
   std::unique_ptr<KvBatch> NewBatch() override { return std::make_unique<RocksBatch>(db_.get()); }
   Status Commit(KvBatch& batch, bool sync) override {
