@@ -103,14 +103,17 @@ Status OpContext::CheckWritable() const {
   return Status::Ok();
 }
 
+bool OpContext::Live(const rec::Inode& inode) const {
+  if (volume_ && inode.attr().volume_id() != volume_->info().id()) return false;
+  // Released (no link, no handle; its data awaits GC): gone for every operation.
+  return !(inode.attr().nlink() == 0 && inode.open_handles() == 0);
+}
+
 StatusOr<rec::Inode> OpContext::GetInode(uint64_t ino) {
   auto i = Find<rec::Inode>(keys::Inode(ino));
   if (!i.ok()) return i.status();
-  if (!i->has_value() || (volume_ && (*i)->attr().volume_id() != volume_->info().id())) {
-    return Err(ENOENT, "no inode {}", ino);
-  }
-  // Released (no link, no handle; its data awaits GC): gone for every operation.
-  if ((*i)->attr().nlink() == 0 && (*i)->open_handles() == 0) return Err(ENOENT, "inode {} has been removed", ino);
+  if (!i->has_value()) return Err(ENOENT, "no inode {}", ino);
+  if (!Live(**i)) return Err(ENOENT, "inode {} has been removed (or is another volume's)", ino);
   return std::move(**i);
 }
 

@@ -99,6 +99,8 @@ class OpContext {
   // --- Inodes of the bound volume ---
   // ENOENT when absent, in another volume, or released (no link and no open handle left).
   StatusOr<rec::Inode> GetInode(uint64_t ino);
+  // Whether GetInode would return this record (of the bound volume, not released).
+  bool Live(const rec::Inode& inode) const;
   // As GetInode, plus ENOTDIR when not a directory.
   StatusOr<rec::Inode> GetDir(uint64_t ino);
   void PutInode(const rec::Inode& inode);
