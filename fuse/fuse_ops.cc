@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
+
 namespace weft::fuse {
 namespace {
 
@@ -237,8 +239,10 @@ void OpFsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { ReplyStatus(
 // page ended the listing (eof_at): the kernel's next read at that offset, which always follows the
 // last page, gets an empty page without a metadata round trip (POSIX lets a listing miss entries
 // created after opendir or the last rewind; a rewind starts at offset 0 and asks the service again).
-// A page holds more entries than the kernel's buffer (4 KiB fits ~27 readdirplus entries): the rest
-// wait in `ahead` for the kernel's next read at ahead_at, which takes them without a round trip.
+// A page may hold more entries than the kernel's buffer: the rest wait in `ahead` for the kernel's next
+// read at ahead_at, which takes them without a round trip -- while they are fresh: attributes older
+// than the attribute timeout would reach the kernel as new (it caches them for that timeout again), so
+// an older readdirplus remainder is fetched anew.
 struct DirHandle {
   std::mutex mu;
   std::vector<std::string> names;  // names[i] = the entry at offset i + 1
@@ -247,6 +251,7 @@ struct DirHandle {
   off_t ahead_at = -1;
   bool ahead_plus = false;  // they carry attributes (a readdirplus page)
   bool ahead_eof = false;   // their page ended the listing
+  int64_t ahead_ms = 0;     // MonoMs when their page was fetched
 };
 
 // No metadata call: the kernel sends OPENDIR only for an inode it knows to be a directory, checks
@@ -274,7 +279,9 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
     if (off > 0 && off == dh->eof_at) break;  // past the last entry: an empty page
     std::vector<DirEntry> entries;
     bool eof = false, with_attrs = plus;
-    if (off == dh->ahead_at && !dh->ahead.empty() && (dh->ahead_plus || !plus)) {
+    const bool ahead_fresh =
+        !plus || MonoMs() - dh->ahead_ms <= static_cast<int64_t>(Ctx(req)->opts.attr_timeout * 1000);
+    if (off == dh->ahead_at && !dh->ahead.empty() && (dh->ahead_plus || !plus) && ahead_fresh) {
       entries = std::move(dh->ahead);
       eof = dh->ahead_eof;
       with_attrs = dh->ahead_plus;
@@ -295,6 +302,7 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
       }
       entries = std::move(page->entries);
       eof = page->eof;
+      dh->ahead_ms = MonoMs();
     }
     dh->ahead.clear();
     dh->ahead_at = -1;
