@@ -36,7 +36,8 @@ ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
                          .blocking_reads = o.blocking_reads && tls_ == nullptr}),
       pool_(o.write_buffer_bytes, 16),
       cache_(o.attr_cache_ms),
-      hints_(o.dir_hint_ms) {}
+      hints_(o.dir_hint_ms),
+      leased_(o.dir_leases) {}
 
 ClientImpl::~ClientImpl() {
   closer_.reset();  // sends the queued closes while the session lives
@@ -125,6 +126,7 @@ Attr ClientImpl::Overlay(Attr a) {
 }
 
 StatusOr<Attr> ClientImpl::Lookup(const Caller& c, uint64_t parent, std::string_view name) {
+  if (leased_.Absent(parent, name)) return Status(ENOENT, "no such entry (this client's directory lease)");
   std::string n(name);
   if (auto ino = cache_.GetEntry(parent, n)) {
     if (auto a = cache_.GetAttr(*ino)) return Overlay(*a);
@@ -163,7 +165,10 @@ StatusOr<Attr> ClientImpl::Mknod(const Caller& c, uint64_t parent, std::string_v
   req.set_rdev(rdev);
   req.set_exclusive(true);
   CreateResponse resp;
+  leased_.WillAdd(parent, name);
+  const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Create, req, &resp, true); }));
+  leased_.Added(parent, resp.leases(), sent);
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();
@@ -181,7 +186,10 @@ StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std:
   req.set_open(open);
   req.set_open_flags(static_cast<uint32_t>(open_flags & ~O_TRUNC));
   CreateResponse resp;
+  leased_.WillAdd(parent, name);
+  const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Create, req, &resp, true); }));
+  if (resp.created()) leased_.Added(parent, resp.leases(), sent);  // an existing file's open renews nothing
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   CreateResult out;
@@ -209,8 +217,13 @@ StatusOr<Attr> ClientImpl::Mkdir(const Caller& c, uint64_t parent, std::string_v
   req.set_name(std::string(name));
   req.set_mode(mode);
   req.set_umask(umask);
+  req.set_want_dir_lease(leased_.enabled());
   AttrResponse resp;
+  leased_.WillAdd(parent, name);
+  const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Mkdir, req, &resp, true); }));
+  leased_.Added(parent, resp.leases(), sent);
+  leased_.Made(resp.attr().ino(), resp.leases(), sent);
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();
@@ -238,6 +251,7 @@ Status ClientImpl::Rmdir(const Caller& c, uint64_t parent, std::string_view name
   RmdirResponse resp;
   cache_.DropEntry(parent, req.name());
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rmdir, req, &resp, true));
+  leased_.Forget(resp.removed_ino());
   hints_.Drop(resp.removed_ino());
   hints_.Put(resp.parent());
   return Status::Ok();
@@ -256,7 +270,11 @@ StatusOr<RenameResponse> ClientImpl::Rename(const Caller& c, uint64_t parent, st
   cache_.DropEntry(parent, req.name());
   cache_.DropEntry(new_parent, req.new_name());
   FlushCloses();  // a file this client closed and this call unlinks is released by it, not later
+  const bool adds = !(flags & RENAME_EXCHANGE_FLAG);  // an exchange adds no name
+  if (adds) leased_.WillAdd(new_parent, new_name);
+  const int64_t sent = MonoMs();
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rename, req, &resp, true));
+  if (adds && resp.moved().ino() != 0) leased_.Added(new_parent, resp.leases(), sent);
   cache_.DropAttr(resp.moved().ino());
   if (resp.replaced().ino()) cache_.DropAttr(resp.replaced().ino());
   hints_.Drop(resp.moved().ino());  // a directory moved elsewhere has a new ctime (and maybe nlink)
@@ -272,7 +290,10 @@ StatusOr<Attr> ClientImpl::Link(const Caller& c, uint64_t ino, uint64_t new_pare
   req.set_new_parent(new_parent);
   req.set_new_name(std::string(new_name));
   AttrResponse resp;
+  leased_.WillAdd(new_parent, new_name);
+  const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Link, req, &resp, true); }));
+  leased_.Added(new_parent, resp.leases(), sent);
   cache_.DropAttr(ino);
   cache_.DropAttr(new_parent);
   hints_.Put(resp.parent());
@@ -286,7 +307,10 @@ StatusOr<Attr> ClientImpl::Symlink(const Caller& c, uint64_t parent, std::string
   req.set_name(std::string(name));
   req.set_target(std::string(target));
   AttrResponse resp;
+  leased_.WillAdd(parent, name);
+  const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Symlink, req, &resp, true); }));
+  leased_.Added(parent, resp.leases(), sent);
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();

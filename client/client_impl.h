@@ -11,6 +11,7 @@
 #include "client/attr_cache.h"
 #include "client/close_batcher.h"
 #include "client/dir_hints.h"
+#include "client/leased_dirs.h"
 #include "client/buffer_pool.h"
 #include "client/chain_map.h"
 #include "client/data/chunk_io.h"
@@ -67,6 +68,9 @@ class ClientImpl final : public Client {
   uint64_t HandleIno(FileHandle* fh) override { return fh->inode->ino; }
   StatusOr<Attr> ResolvePath(const Caller& c, std::string_view path) override;
 
+  // The directory leases this session holds (tests read how many lookups they answered).
+  const LeasedDirs& leased_dirs() const { return leased_; }
+
  private:
   // file_io.cc
   // capability/ttl_ms: what Open or Create returned for the handle.
@@ -115,6 +119,7 @@ class ClientImpl final : public Client {
   BufferPool pool_;
   AttrCache cache_;
   DirHints hints_;
+  LeasedDirs leased_;
 
   uint64_t root_ino_ = 0, volume_id_ = 0;
   uint32_t chunk_size_ = 0;

@@ -112,6 +112,9 @@ int main(int argc, char** argv) {
   app.add_option("--io-threads", opt.client.io_threads, "data-plane threads")->capture_default_str();
   app.add_flag("!--no-blocking-reads", opt.client.blocking_reads,
                "make uncached reads on the data-plane threads only (default: first on the FUSE thread, plain TCP)");
+  app.add_flag("!--no-dir-leases", opt.client.dir_leases,
+               "do not ask for directory leases (with one, lookups in a directory this mount made are answered "
+               "here; docs/meta-semantics.md)");
   app.add_option("--retry-window-ms", opt.client.retry_window_ms,
                  "retry unreachable servers this long before failing (EIO; at mount: exit)")
       ->capture_default_str();

@@ -12,10 +12,15 @@
 namespace weft::meta {
 
 MetaCore::MetaCore(KvStore* kv, ClusterManager* cluster, MetaOptions options)
-    : kv_(kv), cluster_(cluster), options_(std::move(options)), sessions_(options_.session_ttl_ms) {
+    : kv_(kv),
+      cluster_(cluster),
+      options_(std::move(options)),
+      sessions_(options_.session_ttl_ms),
+      leases_(options_.dir_lease_ms, options_.max_dir_leases) {
   env_.options = &options_;
   env_.cluster = cluster_;
   env_.sessions = &sessions_;
+  env_.leases = &leases_;
   env_.wake_gc = [this] { gc_->Wake(); };
   sequencer_ = std::make_unique<Sequencer>(kv_, env_);
   gc_ = std::make_unique<GcWorker>(kv_, sequencer_.get(), cluster_, options_);
@@ -43,7 +48,10 @@ Status MetaCore::LoadSessions() {
     ++n;
   }
   RETURN_IF_ERROR(it->status());
-  if (n > 0) spdlog::info("loaded {} client sessions (each gets a fresh {} ms TTL)", n, options_.session_ttl_ms);
+  if (n > 0) {
+    spdlog::info("loaded {} client sessions (each gets a fresh {} ms TTL)", n, options_.session_ttl_ms);
+    leases_.StartQuiet(MonoMs());  // they may trust directory leases granted before the restart
+  }
   return Status::Ok();
 }
 
@@ -56,6 +64,15 @@ void MetaCore::Stop() {
   if (reaper_.joinable()) reaper_.join();
   gc_->Stop();
   sequencer_->Stop();
+}
+
+void MetaCore::WaitForLease(uint64_t dir, uint64_t session_id) {
+  for (;;) {
+    int64_t now = MonoMs();
+    int64_t until = leases_.BlockedUntil(dir, session_id, now);
+    if (until <= now) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(until - now));
+  }
 }
 
 Status MetaCore::Keepalive(const KeepaliveRequest& req, KeepaliveResponse* resp) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/status.h"
+#include "server/meta/dir_leases.h"
 #include "server/meta/gc.h"
 #include "server/meta/kv.h"
 #include "server/meta/meta_options.h"
@@ -29,6 +30,14 @@ class ClusterManager;
 
 template <typename Req, typename Resp>
 using OpFn = Status (*)(OpContext&, const Req&, Resp*);
+
+// The directory a mutation adds a name to (DirLeases), 0 when none.
+inline uint64_t AddedDir(const CreateRequest& r) { return r.parent(); }
+inline uint64_t AddedDir(const MkdirRequest& r) { return r.parent(); }
+inline uint64_t AddedDir(const SymlinkRequest& r) { return r.parent(); }
+inline uint64_t AddedDir(const LinkRequest& r) { return r.new_parent(); }
+// An exchange adds no name: both existed.
+inline uint64_t AddedDir(const RenameRequest& r) { return r.flags() & RENAME_EXCHANGE_FLAG ? 0 : r.new_parent(); }
 
 struct MetaCounts {
   uint32_t volumes = 0;
@@ -60,12 +69,20 @@ class MetaCore {
     p.done = std::move(done);
     sequencer_->Submit(std::move(p));
   }
-  // Runs a mutation and waits for its result.
+  // Runs a mutation and waits for its result. An add to a directory another session holds a lease on
+  // waits (on this thread, outside the sequencer) until that lease ends.
   template <typename Req, typename Resp>
   Status Run(OpFn<Req, Resp> op, const Req& req, Resp* resp) {
-    std::promise<Status> result;
-    Submit(op, req, resp, [&result](const Status& s) { result.set_value(s); });
-    return result.get_future().get();
+    for (;;) {
+      if constexpr (requires { AddedDir(req); }) {
+        if (uint64_t dir = AddedDir(req)) WaitForLease(dir, req.session_id());
+      }
+      std::promise<Status> result;
+      Submit(op, req, resp, [&result](const Status& s) { result.set_value(s); });
+      Status s = result.get_future().get();
+      if (s.err() != kRetryLater) return s;
+      resp->Clear();  // the body ran into a lease granted meanwhile: wait for it, and run again
+    }
   }
   // Runs a read on the calling thread against the committed store.
   template <typename Req, typename Resp>
@@ -79,6 +96,7 @@ class MetaCore {
   MetaCounts Counts();
 
   SessionTable& sessions() { return sessions_; }
+  DirLeases& leases() { return leases_; }
   Sequencer& sequencer() { return *sequencer_; }
   GcWorker& gc() { return *gc_; }
   const MetaOptions& options() const { return options_; }
@@ -91,12 +109,15 @@ class MetaCore {
  private:
   MetaCore(KvStore* kv, ClusterManager* cluster, MetaOptions options);
   Status LoadSessions();
+  // Sleeps while another session's lease on dir is live (marking it revoked).
+  void WaitForLease(uint64_t dir, uint64_t session_id);
   void ReaperLoop();
 
   KvStore* const kv_;
   ClusterManager* const cluster_;
   const MetaOptions options_;
   SessionTable sessions_;
+  DirLeases leases_;
   MetaEnv env_;
   std::unique_ptr<Sequencer> sequencer_;
   std::unique_ptr<GcWorker> gc_;

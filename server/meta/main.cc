@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
                  "override or add a volume class, e.g. small:quota=10Gi,inodes=1M,replication=3,stripe=4,chunk=4Mi"
                  " (repeatable)");
   app.add_option("--gc-interval-ms", opt.meta.gc_interval_ms, "GC queue rescan interval")->capture_default_str();
+  app.add_option("--dir-lease-ms", opt.meta.dir_lease_ms,
+                 "directory leases (a client answers lookups in a directory it made itself) last this long past "
+                 "each of its adds; another client's first add to such a directory waits at most this long (0 = off)")
+      ->capture_default_str();
   app.add_option("--max-call-threads", opt.max_call_threads,
                  "metadata calls served at once (calls past it are refused busy and retried by clients)")
       ->check(CLI::Range(4, 4096))

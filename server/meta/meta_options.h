@@ -36,6 +36,11 @@ struct MetaOptions {
   uint32_t gc_max_backoff_ms = 30000;
   // Entries a deleted volume's purge removes per sequenced step. Default 512.
   uint32_t purge_step_entries = 512;
+  // Directory leases (dir_leases.h): how long a lease lasts past each add by its holder, which is
+  // also the longest another session's first add to such a directory waits. 0 = none. Default 1 s.
+  uint32_t dir_lease_ms = 1000;
+  // Directories with a lease at once, at most. Default 65,536 (~64 bytes each).
+  uint32_t max_dir_leases = 65536;
   // Volume classes: built-in small/medium/large unless overridden (--class).
   VolumeClasses classes = BuiltinClasses();
 };

@@ -10,6 +10,7 @@
 // Thread-safety: one thread at a time (the op's).
 #pragma once
 
+#include <cerrno>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -23,6 +24,7 @@
 namespace weft::meta {
 
 class ClusterManager;
+class DirLeases;
 class SessionTable;
 
 // Collaborators shared by every op. Not owned; all outlive the ops.
@@ -31,7 +33,12 @@ struct MetaEnv {
   ClusterManager* cluster = nullptr;  // null: no chunk servers (layouts stay empty, GC removes no data)
   SessionTable* sessions = nullptr;   // null in offline tools
   std::function<void()> wake_gc;      // called after a commit that queued GC work; may be empty
+  DirLeases* leases = nullptr;        // null: no directory leases (offline tools, tests)
 };
+
+// The errno of an op that must run again later (OpContext::RetryAt): never recorded as a reply, never
+// seen by a client (MetaCore::Run submits it again once the time has come).
+inline constexpr int kRetryLater = ERESTART;
 
 class OpContext {
  public:
@@ -65,6 +72,13 @@ class OpContext {
   // file whose data past the new end the client removes from the chunk servers once it is told.
   void ForceSync() { force_sync_ = true; }
   bool sync_needed() const { return sync_needed_ || force_sync_; }
+  // The op cannot run before mono_ms (another session's directory lease): the body returns
+  // RetryLater(), the sequencer drops its effects without recording a reply, and it runs again then.
+  Status RetryLater(int64_t mono_ms) {
+    retry_at_ms_ = mono_ms;
+    return Status(kRetryLater, "waiting for a directory lease to end");
+  }
+  int64_t retry_at_ms() const { return retry_at_ms_; }
 
   // --- Records ---
   // The record at key, nullopt when absent; EIO when it does not parse.
@@ -123,6 +137,7 @@ class OpContext {
   std::vector<std::function<void()>> hooks_;
   bool sync_needed_ = true;
   bool force_sync_ = false;
+  int64_t retry_at_ms_ = 0;
   std::optional<rec::Session> session_;
   std::optional<rec::Volume> volume_;
   std::optional<rec::Tenant> tenant_;

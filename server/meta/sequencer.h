@@ -53,6 +53,9 @@ struct PendingOp {
   std::function<Status(OpContext&)> body;
   google::protobuf::Message* reply = nullptr;  // recorded for retries (may be null)
   std::function<void(const Status&)> done;     // called exactly once
+  // Set by the sequencer when the body asked to run again later (OpContext::RetryLater; done then
+  // gets kRetryLater): the monotonic ms from which it may.
+  int64_t retry_at_ms = 0;
 };
 
 struct SequencerStats {

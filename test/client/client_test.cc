@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "client/client_impl.h"
 #include "common/cluster_key.h"
 #include "common/grpc_util.h"
 #include "test/fixture/cluster.h"
@@ -438,4 +439,70 @@ TEST_CASE("the chunks of many unlinked files leave every replica, and a server t
   CHECK(WaitChunks(e.cluster, 1, 1, 40000));
   // The file that stays is whole on every replica.
   CHECK(ReadAll(*e.client, "keep") == data);
+}
+
+namespace {
+const client::LeasedDirs& LeasesOf(Client& c) {
+  auto* impl = dynamic_cast<client::ClientImpl*>(&c);
+  REQUIRE(impl != nullptr);
+  return impl->leased_dirs();
+}
+}  // namespace
+
+TEST_CASE("a client answers lookups in a directory it made, and sees another client's add once that returns",
+          "[client][integration][dir_lease]") {
+  Env e(ClusterOptions{.chunk_servers = 0});
+  Client& a = *e.client;
+  auto b = Connect(e.cluster);
+  auto d = a.Mkdir(RootCaller(), a.root_ino(), "d", 0755, 0);
+  REQUIRE_OK(d);
+  const uint64_t at_start = LeasesOf(a).answered();
+  // The kernel's pattern: a negative lookup, then the create. The first lookup comes right after the
+  // mkdir, well within the lease; every create renews it.
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "f" + std::to_string(i);
+    auto missing = a.Lookup(RootCaller(), d->ino(), name);
+    CHECK(missing.status().err() == ENOENT);
+    auto made = a.Create(RootCaller(), d->ino(), name, 0644, 0, O_RDWR, true, false);
+    REQUIRE_OK(made);
+    auto found = a.Lookup(RootCaller(), d->ino(), name);  // a name it added: asked of weft-meta
+    REQUIRE_OK(found);
+    CHECK(found->ino() == made->attr.ino());
+  }
+  CHECK(LeasesOf(a).answered() > at_start);
+
+  // Another client's create waits for the lease to end: once it returns, the holder finds the name.
+  auto theirs = b->Create(RootCaller(), d->ino(), "from-b", 0644, 0, O_RDWR, true, false);
+  REQUIRE_OK(theirs);
+  auto seen = a.Lookup(RootCaller(), d->ino(), "from-b");
+  REQUIRE_OK(seen);
+  CHECK(seen->ino() == theirs->attr.ino());
+  // The lease is over for good: a's lookups go to weft-meta (and still find nothing that is not there).
+  const uint64_t after = LeasesOf(a).answered();
+  CHECK(a.Lookup(RootCaller(), d->ino(), "nothing").status().err() == ENOENT);
+  CHECK(LeasesOf(a).answered() == after);
+  // Names that come from renames and links count as adds too: b's rename into a fresh leased directory.
+  auto d2 = a.Mkdir(RootCaller(), a.root_ino(), "d2", 0755, 0);
+  REQUIRE_OK(d2);
+  REQUIRE_OK(b->Rename(RootCaller(), d->ino(), "from-b", d2->ino(), "moved", 0));
+  auto moved = a.Lookup(RootCaller(), d2->ino(), "moved");
+  REQUIRE_OK(moved);
+  CHECK(moved->ino() == theirs->attr.ino());
+}
+
+TEST_CASE("directory leases hold across a metadata service restart", "[client][integration][dir_lease]") {
+  // A long lease, so the restart happens while the holder still trusts it.
+  Env e(ClusterOptions{.chunk_servers = 0, .meta_args = {"--dir-lease-ms", "4000"}});
+  Client& a = *e.client;
+  auto b = Connect(e.cluster);
+  auto d = a.Mkdir(RootCaller(), a.root_ino(), "d", 0755, 0);
+  REQUIRE_OK(d);
+  CHECK(a.Lookup(RootCaller(), d->ino(), "x").status().err() == ENOENT);
+  e.cluster.RestartMeta(SIGKILL);
+  // The restarted weft-meta no longer knows a's lease: b's add waits one lease period after its start.
+  auto theirs = b->Create(RootCaller(), d->ino(), "x", 0644, 0, O_RDWR, true, false);
+  REQUIRE_OK(theirs);
+  auto seen = a.Lookup(RootCaller(), d->ino(), "x");
+  REQUIRE_OK(seen);
+  CHECK(seen->ino() == theirs->attr.ino());
 }

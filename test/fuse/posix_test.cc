@@ -429,3 +429,43 @@ TEST_CASE("SUID and SGID are cleared by chown and by a write from another user",
           }) == 0);
   CHECK((Stat(m.Path("prog")).st_mode & S_ISUID) == 0);
 }
+
+TEST_CASE("a name another mount adds to a directory this mount made is seen as soon as that add returns",
+          "[fuse][integration][dir_lease]") {
+  // This mount holds a lease on the directories it makes and answers the kernel's negative lookups in
+  // them itself (client/leased_dirs.h); another mount's add waits for the lease to end, so once it has
+  // returned, this mount finds the name. Every kind of add, each into a fresh directory.
+  MountedCluster m;
+  std::string second = m.cluster.Mount("v");
+  REQUIRE(WriteFile(second + "/src", "s") == 0);
+  REQUIRE(WriteFile(second + "/src2", "s") == 0);
+  struct Case {
+    const char* what;
+    std::function<int(const std::string& dir_on_second)> add;  // 0 or errno
+  };
+  std::vector<Case> cases = {
+      {"create", [](const std::string& d) { return WriteFile(d + "/n", "x"); }},
+      {"mkdir", [](const std::string& d) { return ::mkdir((d + "/n").c_str(), 0755) == 0 ? 0 : errno; }},
+      {"symlink", [](const std::string& d) { return ::symlink("t", (d + "/n").c_str()) == 0 ? 0 : errno; }},
+      {"link", [&](const std::string& d) { return ::link((second + "/src").c_str(), (d + "/n").c_str()) == 0 ? 0 : errno; }},
+      {"rename", [&](const std::string& d) { return ::rename((second + "/src2").c_str(), (d + "/n").c_str()) == 0 ? 0 : errno; }},
+      {"mknod", [](const std::string& d) { return ::mknod((d + "/n").c_str(), S_IFIFO | 0644, 0) == 0 ? 0 : errno; }},
+  };
+  int i = 0;
+  for (auto& c : cases) {
+    INFO(c.what);
+    const std::string dir = "d" + std::to_string(i++);
+    REQUIRE(::mkdir(m.Path(dir).c_str(), 0755) == 0);
+    struct stat st {};
+    // This mount's own files: a negative lookup, then the create.
+    for (int f = 0; f < 5; ++f) {
+      const std::string p = m.Path(dir + "/own" + std::to_string(f));
+      CHECK(ErrOf(::lstat(p.c_str(), &st)) == ENOENT);
+      REQUIRE(WriteFile(p, "o") == 0);
+    }
+    CHECK(ErrOf(::lstat(m.Path(dir + "/n").c_str(), &st)) == ENOENT);
+    REQUIRE(c.add(second + "/" + dir) == 0);
+    CHECK(::lstat(m.Path(dir + "/n").c_str(), &st) == 0);
+    CHECK(::lstat(m.Path(dir + "/own4").c_str(), &st) == 0);
+  }
+}

@@ -60,6 +60,7 @@ Status Create(OpContext& ctx, const CreateRequest& req, CreateResponse* resp) {
   }
   if (req.open() && type != S_IFREG) return Err(EINVAL, "create+open makes regular files only");
   RETURN_IF_ERROR(ctx.CheckQuota(0, 1));
+  RETURN_IF_ERROR(NoteAdd(ctx, req.parent(), resp->mutable_leases()));
 
   auto inode = NewInode(ctx, caller, *parent, type | (req.mode() & 07777 & ~req.umask()));
   if (!inode.ok()) return inode.status();

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "common/clock.h"
+#include "server/meta/dir_leases.h"
 #include "server/meta/keys.h"
 #include "server/meta/perm.h"
 
@@ -90,7 +91,35 @@ Status DeleteDirInode(OpContext& ctx, const rec::Inode& dir) {
   RETURN_IF_ERROR(DeleteXattrs(ctx, dir));
   RETURN_IF_ERROR(ctx.Charge(0, -1, 0));
   ctx.Delete(keys::Inode(dir.attr().ino()));
+  if (DirLeases* table = ctx.env().leases) {
+    ctx.OnCommit([table, ino = dir.attr().ino()] { table->Forget(ino); });  // no name can be added to it now
+  }
   return Status::Ok();
+}
+
+Status NoteAdd(OpContext& ctx, uint64_t dir, Leases* leases) {
+  DirLeases* table = ctx.env().leases;
+  if (table == nullptr) return Status::Ok();
+  auto r = table->Add(dir, ctx.session().id(), MonoMs());
+  if (r.wait_until != 0) return ctx.RetryLater(r.wait_until);
+  if (r.grant != 0) {
+    DirLease* l = leases->Add();
+    l->set_dir(dir);
+    l->set_grant(r.grant);
+    l->set_ms(table->lease_ms());
+  }
+  return Status::Ok();
+}
+
+void GrantLease(OpContext& ctx, uint64_t dir, Leases* leases) {
+  DirLeases* table = ctx.env().leases;
+  if (table == nullptr) return;
+  if (uint64_t grant = table->Grant(dir, ctx.session().id(), MonoMs())) {
+    DirLease* l = leases->Add();
+    l->set_dir(dir);
+    l->set_grant(grant);
+    l->set_ms(table->lease_ms());
+  }
 }
 
 }  // namespace weft::meta::ops

@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "server/meta/op_context.h"
 #include "weft/common.pb.h"
+#include "weft/meta.pb.h"
 
 namespace weft::meta::ops {
 
@@ -32,7 +33,17 @@ Status DropLink(OpContext& ctx, rec::Inode* inode);
 Status ReleaseInode(OpContext& ctx, const rec::Inode& inode);
 // Deletes every xattr of inode (nothing to scan when it has none).
 Status DeleteXattrs(OpContext& ctx, const rec::Inode& inode);
-// Removes an empty directory's inode (and its xattrs) and its usage. REQUIRES: no entries.
+// Removes an empty directory's inode (and its xattrs) and its usage (and its lease). REQUIRES: no entries.
 Status DeleteDirInode(OpContext& ctx, const rec::Inode& dir);
+
+// Directory leases (server/meta/dir_leases.h). Both REQUIRE a bound session.
+using Leases = google::protobuf::RepeatedPtrField<DirLease>;
+// The op adds a name to dir (create, mknod, mkdir, symlink, link, rename into dir). Another session's
+// live lease on dir: ctx.RetryLater (the op runs again once that lease has ended). The op's session's
+// own lease on dir: renewed, and appended to *leases. Call it after the op's checks, before it fails
+// for any other reason where possible (a wait for nothing costs the waiter, not correctness).
+Status NoteAdd(OpContext& ctx, uint64_t dir, Leases* leases);
+// Mkdir made dir: a lease on it for the op's session, appended to *leases (when one was granted).
+void GrantLease(OpContext& ctx, uint64_t dir, Leases* leases);
 
 }  // namespace weft::meta::ops

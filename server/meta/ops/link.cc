@@ -31,6 +31,7 @@ Status Link(OpContext& ctx, const LinkRequest& req, AttrResponse* resp) {
   if (S_ISDIR(a->mode())) return Err(EPERM, "no hard links to directories");
   if (a->nlink() == 0) return Err(ENOENT, "inode {} has been removed", req.ino());
   if (a->nlink() >= kLinkMax) return Err(EMLINK, "inode {} has {} links", req.ino(), a->nlink());
+  RETURN_IF_ERROR(NoteAdd(ctx, req.new_parent(), resp->mutable_leases()));
 
   rec::Dentry d;
   d.set_ino(a->ino());

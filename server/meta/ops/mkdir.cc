@@ -23,6 +23,7 @@ Status Mkdir(OpContext& ctx, const MkdirRequest& req, AttrResponse* resp) {
   RETURN_IF_ERROR(ctx.CheckWritable());
   RETURN_IF_ERROR(CheckEntryWrite(req.caller(), *parent));
   RETURN_IF_ERROR(ctx.CheckQuota(0, 1));
+  RETURN_IF_ERROR(NoteAdd(ctx, req.parent(), resp->mutable_leases()));
 
   uint32_t perm = req.mode() & (0777 | S_ISVTX) & ~req.umask();
   auto inode = NewInode(ctx, req.caller(), *parent, S_IFDIR | perm);
@@ -40,6 +41,7 @@ Status Mkdir(OpContext& ctx, const MkdirRequest& req, AttrResponse* resp) {
   RETURN_IF_ERROR(ctx.Charge(0, 1, 0));
   *resp->mutable_attr() = inode->attr();
   *resp->mutable_parent() = parent->attr();
+  if (req.want_dir_lease()) GrantLease(ctx, inode->attr().ino(), resp->mutable_leases());  // last: nothing fails after it
   return Status::Ok();
 }
 

@@ -112,6 +112,7 @@ Status Rename(OpContext& ctx, const RenameRequest& req, RenameResponse* resp) {
   }
   RETURN_IF_ERROR(CheckDirMove(caller, *src, !same_dir));
   if (flags & kExchange) RETURN_IF_ERROR(CheckDirMove(caller, *dst, !same_dir));
+  if (!(flags & kExchange)) RETURN_IF_ERROR(NoteAdd(ctx, req.new_parent(), resp->mutable_leases()));  // an exchange adds no name
 
   // Apply.
   const Timespec now = ctx.now();

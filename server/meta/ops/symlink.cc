@@ -26,6 +26,7 @@ Status Symlink(OpContext& ctx, const SymlinkRequest& req, AttrResponse* resp) {
   RETURN_IF_ERROR(ctx.CheckWritable());
   RETURN_IF_ERROR(CheckEntryWrite(req.caller(), *parent));
   RETURN_IF_ERROR(ctx.CheckQuota(0, 1));
+  RETURN_IF_ERROR(NoteAdd(ctx, req.parent(), resp->mutable_leases()));
 
   auto inode = NewInode(ctx, req.caller(), *parent, S_IFLNK | 0777);
   if (!inode.ok()) return inode.status();

@@ -1,0 +1,132 @@
+// The directories this session holds a lease on (DirLease in proto/weft/meta.proto; the server's side
+// is server/meta/dir_leases.h), with the names the session added to each: a lookup in such a directory
+// of a name the session did not add is answered ENOENT here, without a metadata round trip, while the
+// lease holds. The kernel looks every name up before it creates it, so this halves the round trips of
+// a create into a directory the client made itself (untar, a job's output, mdtest).
+//
+// Why it is exact: weft-meta grants the lease with the directory (Mkdir), so the holder knows every name
+// in it (none); while the lease holds, no other session adds a name to it; the holder notes each name
+// it adds before it sends the add. So a name the holder has not noted does not exist. Names it noted
+// may be gone again (its own unlink): those lookups go to weft-meta, as all others do.
+//
+// Time: the holder trusts a lease until the send time of the request whose reply granted or renewed
+// it + the lease's ms: weft-meta's deadline is later (it starts when the request arrives).
+//
+// Bounded: at most kMaxDirs directories and kMaxNames names in each (a directory past that is
+// forgotten: its lookups go to weft-meta). Names are kept as 64-bit hashes: a collision only sends a
+// lookup to weft-meta.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <google/protobuf/repeated_ptr_field.h>
+
+#include "common/clock.h"
+#include "weft/meta.pb.h"
+
+namespace weft::client {
+
+class LeasedDirs {
+ public:
+  using Leases = google::protobuf::RepeatedPtrField<DirLease>;
+  static constexpr size_t kMaxDirs = 4096;
+  static constexpr size_t kMaxNames = 1 << 20;
+
+  explicit LeasedDirs(bool enabled) : enabled_(enabled) {}
+  bool enabled() const { return enabled_; }
+
+  // A Mkdir sent at sent_ms made dir: its reply's leases. A lease on dir itself starts dir's entry.
+  void Made(uint64_t dir, const Leases& leases, int64_t sent_ms) {
+    if (!enabled_) return;
+    std::lock_guard lock(mu_);
+    for (const DirLease& l : leases) {
+      if (l.dir() != dir || l.grant() == 0) continue;
+      if (dirs_.size() >= kMaxDirs) Prune(MonoMs());
+      if (dirs_.size() >= kMaxDirs) return;
+      dirs_[dir] = Dir{.grant = l.grant(), .until_ms = sent_ms + l.ms()};
+    }
+  }
+
+  // The session is about to send a call that adds name to dir (before it is sent: once the call
+  // returns, a lookup of the name must not be answered ENOENT here).
+  void WillAdd(uint64_t dir, std::string_view name) {
+    if (!enabled_) return;
+    std::lock_guard lock(mu_);
+    auto it = dirs_.find(dir);
+    if (it == dirs_.end()) return;
+    if (it->second.names.size() >= kMaxNames) {
+      dirs_.erase(it);
+      return;
+    }
+    it->second.names.insert(Hash(name));
+  }
+
+  // A call sent at sent_ms that added a name to dir succeeded; leases: its reply's. The lease on dir
+  // is renewed when the reply carries it, and ends when it does not.
+  void Added(uint64_t dir, const Leases& leases, int64_t sent_ms) {
+    if (!enabled_) return;
+    std::lock_guard lock(mu_);
+    auto it = dirs_.find(dir);
+    if (it == dirs_.end()) return;
+    for (const DirLease& l : leases) {
+      if (l.dir() == dir && l.grant() == it->second.grant) {
+        it->second.until_ms = std::max(it->second.until_ms, sent_ms + l.ms());
+        return;
+      }
+    }
+    dirs_.erase(it);  // another session added a name to dir: the lease is over for good
+  }
+
+  // True when name surely does not exist in dir (a lease holds, and this session never added it).
+  bool Absent(uint64_t dir, std::string_view name) {
+    if (!enabled_) return false;
+    std::lock_guard lock(mu_);
+    auto it = dirs_.find(dir);
+    if (it == dirs_.end() || it->second.until_ms <= MonoMs()) return false;
+    if (it->second.names.contains(Hash(name))) return false;
+    ++answered_;
+    return true;
+  }
+
+  // dir is gone (this session removed it).
+  void Forget(uint64_t dir) {
+    if (!enabled_) return;
+    std::lock_guard lock(mu_);
+    dirs_.erase(dir);
+  }
+
+  uint64_t answered() const {
+    std::lock_guard lock(mu_);
+    return answered_;
+  }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return dirs_.size();
+  }
+
+ private:
+  struct Dir {
+    uint64_t grant = 0;
+    int64_t until_ms = 0;  // MonoMs
+    std::unordered_set<uint64_t> names;
+  };
+  static uint64_t Hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
+  // Drops directories whose lease lapsed more than a minute ago (weft-meta may still renew a lapsed
+  // one, but one idle that long is not worth its memory). REQUIRES: mu_ held.
+  void Prune(int64_t now) {
+    std::erase_if(dirs_, [&](const auto& kv) { return kv.second.until_ms + 60000 < now; });
+  }
+
+  const bool enabled_;
+  mutable std::mutex mu_;
+  std::unordered_map<uint64_t, Dir> dirs_;  // GUARDED_BY(mu_)
+  uint64_t answered_ = 0;                   // GUARDED_BY(mu_)
+};
+
+}  // namespace weft::client

@@ -1,0 +1,83 @@
+// Directory leases, in memory: weft-meta's promise to one session that no other session adds a name to
+// a directory until a deadline, so that the session may answer lookups of names it did not add with
+// ENOENT itself. The kernel looks every name up before it creates it (a negative LOOKUP, then CREATE):
+// with a lease, a create into a directory the client made costs one metadata round trip instead of two.
+//
+// The rules (docs/meta-semantics.md, "Directory leases"):
+// - A lease starts with its directory: Mkdir grants it to the session that made the directory, when
+//   asked, because that session then knows every name in it (none).
+// - Every add by the holder (create, mknod, mkdir, symlink, link, rename into it) renews it: deadline =
+//   now + lease_ms. The holder trusts it until its request's send time + lease_ms, never longer.
+// - An add by another session ends it for good: the add waits until the deadline (the holder may trust
+//   the lease until then; its own adds no longer renew it meanwhile), then the record goes, and the
+//   directory never gets a lease again (its holder no longer knows every name in it).
+// - An expired lease whose record is intact (no other session added since) is renewed by the holder's
+//   next add: nothing it knows was broken meanwhile.
+// - A restarted weft-meta has forgotten its leases: when sessions survived the restart, every add to a
+//   directory without a record waits until lease_ms after the start.
+// - Removals, renames out of the directory, reads and attribute changes do not touch leases: they
+//   cannot make a name the holder does not know exist.
+//
+// Bounded: at most max_dirs records; a grant that finds the table full first drops the expired records
+// (their holders learn at their next add that the lease ended), and grants nothing if none expired.
+//
+// Thread-safety: thread-safe. Grant and Add run in the sequencer (atomic with the op that adds);
+// BlockedUntil runs on the caller's thread before it submits an add.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+
+namespace weft::meta {
+
+class DirLeases {
+ public:
+  // lease_ms == 0 disables leases (Grant grants nothing, nothing ever waits).
+  DirLeases(uint32_t lease_ms, size_t max_dirs) : lease_ms_(lease_ms), max_dirs_(max_dirs) {}
+
+  // weft-meta started at now_ms with sessions from before (a restart): they may hold leases it no
+  // longer knows, so adds to directories without a record wait until now_ms + lease_ms.
+  void StartQuiet(int64_t now_ms);
+
+  uint32_t lease_ms() const { return lease_ms_; }
+
+  // Mkdir made dir for session: a new lease. Returns its grant id, 0 when none was granted.
+  uint64_t Grant(uint64_t dir, uint64_t session, int64_t now_ms);
+
+  struct AddResult {
+    int64_t wait_until = 0;  // > now: the add must not run before then (another session's lease)
+    uint64_t grant = 0;      // != 0: session holds the lease on dir, renewed to now + lease_ms
+  };
+  // An add of a name to dir by session, in the sequencer. When the result says wait, nothing changed
+  // but the lease's revocation (its holder's adds no longer renew it).
+  AddResult Add(uint64_t dir, uint64_t session, int64_t now_ms);
+
+  // Before an add to dir by session is submitted: the time until which it would wait (0 = it would
+  // not). Marks another session's live lease revoked, so that time does not move.
+  int64_t BlockedUntil(uint64_t dir, uint64_t session, int64_t now_ms);
+
+  // dir is gone (rmdir, or renamed over): its record goes.
+  void Forget(uint64_t dir);
+
+  size_t size() const;
+
+ private:
+  struct Lease {
+    uint64_t session = 0;
+    uint64_t grant = 0;
+    int64_t deadline = 0;  // monotonic ms
+    bool revoked = false;  // another session waits for the deadline: no renewal
+  };
+  // REQUIRES: mu_ held.
+  int64_t WaitLocked(uint64_t dir, uint64_t session, int64_t now_ms, bool revoke);
+
+  const uint32_t lease_ms_;
+  const size_t max_dirs_;
+  mutable std::mutex mu_;
+  int64_t quiet_until_ = 0;  // GUARDED_BY(mu_): adds without a record wait until then (after a restart)
+  std::unordered_map<uint64_t, Lease> leases_;  // GUARDED_BY(mu_), by directory inode
+  uint64_t next_grant_ = 1;                     // GUARDED_BY(mu_)
+};
+
+}  // namespace weft::meta

@@ -1,0 +1,84 @@
+// server/meta/dir_leases.h: the lease table's rules, with times given by the test.
+#include <catch2/catch.hpp>
+
+#include "server/meta/dir_leases.h"
+
+using weft::meta::DirLeases;
+
+namespace {
+constexpr uint64_t kDir = 100, kHolder = 1, kOther = 2;
+constexpr uint32_t kMs = 1000;
+}  // namespace
+
+TEST_CASE("a directory lease is renewed by its holder's adds and ended by another session's", "[meta][dir_lease]") {
+  DirLeases t(kMs, 16);
+  uint64_t grant = t.Grant(kDir, kHolder, 0);
+  REQUIRE(grant != 0);
+
+  auto own = t.Add(kDir, kHolder, 500);  // renewed to 1500
+  CHECK(own.wait_until == 0);
+  CHECK(own.grant == grant);
+
+  // Another session's add waits for the deadline; meanwhile the holder's adds no longer renew it.
+  auto other = t.Add(kDir, kOther, 600);
+  CHECK(other.wait_until == 1500);
+  CHECK(other.grant == 0);
+  auto own2 = t.Add(kDir, kHolder, 700);
+  CHECK(own2.wait_until == 0);
+  CHECK(own2.grant == 0);
+  CHECK(t.BlockedUntil(kDir, kOther, 800) == 1500);  // the deadline did not move
+
+  // Past it, the other session's add runs and the lease is gone for good.
+  CHECK(t.Add(kDir, kOther, 1500).wait_until == 0);
+  CHECK(t.size() == 0);
+  auto own3 = t.Add(kDir, kHolder, 1600);
+  CHECK(own3.grant == 0);
+  CHECK(own3.wait_until == 0);
+}
+
+TEST_CASE("a lapsed directory lease no other session broke is renewed by its holder", "[meta][dir_lease]") {
+  DirLeases t(kMs, 16);
+  uint64_t grant = t.Grant(kDir, kHolder, 0);
+  auto late = t.Add(kDir, kHolder, 5000);
+  CHECK(late.grant == grant);
+  CHECK(t.BlockedUntil(kDir, kOther, 5100) == 6000);
+}
+
+TEST_CASE("directory leases: BlockedUntil revokes, other directories and the holder never wait", "[meta][dir_lease]") {
+  DirLeases t(kMs, 16);
+  t.Grant(kDir, kHolder, 0);
+  CHECK(t.BlockedUntil(kDir, kHolder, 10) == 0);
+  CHECK(t.BlockedUntil(kDir + 1, kOther, 10) == 0);
+  CHECK(t.BlockedUntil(kDir, kOther, 10) == 1000);
+  CHECK(t.Add(kDir, kHolder, 20).grant == 0);  // revoked by the waiter: no renewal
+  CHECK(t.BlockedUntil(kDir, kOther, 1000) == 0);
+}
+
+TEST_CASE("after a restart with surviving sessions every add waits one lease period", "[meta][dir_lease]") {
+  DirLeases t(kMs, 16);
+  t.StartQuiet(100);
+  CHECK(t.BlockedUntil(kDir, kOther, 200) == 1100);
+  CHECK(t.Add(kDir, kOther, 200).wait_until == 1100);
+  CHECK(t.Add(kDir, kOther, 1100).wait_until == 0);
+  // A directory made since has a record, and its holder does not wait.
+  uint64_t grant = t.Grant(kDir + 1, kHolder, 300);
+  CHECK(t.Add(kDir + 1, kHolder, 400).grant == grant);
+}
+
+TEST_CASE("the directory lease table is bounded and leases can be switched off", "[meta][dir_lease]") {
+  DirLeases t(kMs, 2);
+  CHECK(t.Grant(1, kHolder, 0) != 0);
+  CHECK(t.Grant(2, kHolder, 0) != 0);
+  CHECK(t.Grant(3, kHolder, 500) == 0);  // full of live leases: none granted, none dropped
+  CHECK(t.BlockedUntil(1, kOther, 500) == 1000);
+  CHECK(t.Grant(3, kHolder, 1500) != 0);  // the lapsed ones made room
+  CHECK(t.size() == 1);
+  t.Forget(3);
+  CHECK(t.size() == 0);
+
+  DirLeases off(0, 16);
+  CHECK(off.Grant(kDir, kHolder, 0) == 0);
+  off.StartQuiet(0);
+  CHECK(off.BlockedUntil(kDir, kOther, 1) == 0);
+  CHECK(off.Add(kDir, kOther, 1).wait_until == 0);
+}
