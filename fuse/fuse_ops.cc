@@ -4,6 +4,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -114,8 +115,49 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   conn->congestion_threshold = 48;
 }
 
+// After this mount changed something (every handler below that changes the namespace or attributes
+// calls these once its call returned): lookup_ahead.h answers nothing it changed from an older page.
+void ChangedDir(fuse_req_t req, uint64_t dir) {
+  if (LookupAhead* la = Ctx(req)->lookup_ahead) {
+    la->ChangedDir(dir);
+    la->ChangedIno(dir);  // its mtime, and nlink for a subdirectory
+  }
+}
+void ChangedIno(fuse_req_t req, uint64_t ino) {
+  if (LookupAhead* la = Ctx(req)->lookup_ahead) la->ChangedIno(ino);
+}
+
+// A lookup answered from a page fetched age_ms ago: the kernel keeps it for what remains of the
+// mount's timeouts, so nothing is trusted longer after weft-meta said it than a fresh lookup would be.
+void ReplyEntryAged(fuse_req_t req, const Attr& a, int64_t age_ms) {
+  fuse_entry_param e = Entry(req, a);
+  const double age = static_cast<double>(age_ms) / 1000.0;
+  e.attr_timeout = std::max(0.0, e.attr_timeout - age);
+  e.entry_timeout = std::max(0.0, e.entry_timeout - age);
+  fuse_reply_entry(req, &e);
+}
+
 void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  ReplyEntry(req, Cl(req)->Lookup(CallerOf(req), ToWeft(req, parent), name));
+  const uint64_t dir = ToWeft(req, parent);
+  LookupAhead* la = Ctx(req)->lookup_ahead;
+  if (la) {
+    if (auto hit = la->Find(dir, name)) return ReplyEntryAged(req, hit->attr, hit->age_ms);
+  }
+  Client* client = Cl(req);
+  const Caller caller = CallerOf(req);
+  auto a = client->Lookup(caller, dir, name);
+  const bool fetch = la && a.ok() && la->Missed(dir, MonoMs());
+  ReplyEntry(req, a);  // req is gone after this
+  if (!fetch) return;
+  // The page after this name, on this thread, after the kernel has its answer.
+  const std::string after(name);
+  const int64_t sent = MonoMs();
+  auto page = client->ReadDir(caller, dir, after, 1024, /*plus=*/true);
+  if (page.ok()) {
+    la->Store(dir, after, page->entries, page->eof, sent);
+  } else {
+    la->Store(dir, after, {}, false, sent);  // nothing stored; another lookup may try again
+  }
 }
 
 void OpForget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
@@ -147,7 +189,9 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fu
   else if (to_set & FUSE_SET_ATTR_MTIME) { mask |= SETATTR_MTIME; *r.mutable_mtime() = ToTs(attr->st_mtim); }
   if (to_set & FUSE_SET_ATTR_CTIME) { mask |= SETATTR_CTIME; *r.mutable_ctime() = ToTs(attr->st_ctim); }
   r.set_mask(mask);
-  ReplyAttr(req, Cl(req)->SetAttr(CallerOf(req), r, fi ? Fh(fi) : nullptr));
+  auto a = Cl(req)->SetAttr(CallerOf(req), r, fi ? Fh(fi) : nullptr);
+  ChangedIno(req, r.ino());
+  ReplyAttr(req, a);
 }
 
 void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
@@ -157,23 +201,34 @@ void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
 }
 
 void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
-  ReplyEntry(req, Cl(req)->Mknod(CallerOf(req), ToWeft(req, parent), name, mode, rdev, 0));
+  auto a = Cl(req)->Mknod(CallerOf(req), ToWeft(req, parent), name, mode, rdev, 0);
+  ChangedDir(req, ToWeft(req, parent));
+  ReplyEntry(req, a);
 }
 
 void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  ReplyEntry(req, Cl(req)->Mkdir(CallerOf(req), ToWeft(req, parent), name, mode, 0));
+  auto a = Cl(req)->Mkdir(CallerOf(req), ToWeft(req, parent), name, mode, 0);
+  ChangedDir(req, ToWeft(req, parent));
+  ReplyEntry(req, a);
 }
 
 void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  ReplyStatus(req, Cl(req)->Unlink(CallerOf(req), ToWeft(req, parent), name).status());
+  auto a = Cl(req)->Unlink(CallerOf(req), ToWeft(req, parent), name);
+  ChangedDir(req, ToWeft(req, parent));
+  if (a.ok()) ChangedIno(req, a->ino());  // its nlink and ctime, under its other names
+  ReplyStatus(req, a.status());
 }
 
 void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  ReplyStatus(req, Cl(req)->Rmdir(CallerOf(req), ToWeft(req, parent), name));
+  Status s = Cl(req)->Rmdir(CallerOf(req), ToWeft(req, parent), name);
+  ChangedDir(req, ToWeft(req, parent));
+  ReplyStatus(req, s);
 }
 
 void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
-  ReplyEntry(req, Cl(req)->Symlink(CallerOf(req), ToWeft(req, parent), name, link));
+  auto a = Cl(req)->Symlink(CallerOf(req), ToWeft(req, parent), name, link);
+  ChangedDir(req, ToWeft(req, parent));
+  ReplyEntry(req, a);
 }
 
 void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
@@ -183,11 +238,20 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
   if (flags & RENAME_EXCHANGE) f |= RENAME_EXCHANGE_FLAG;
   if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE | RENAME_EXCHANGE)) return ReplyStatus(req, Err(EINVAL, "rename flags"));
   auto r = Cl(req)->Rename(CallerOf(req), ToWeft(req, parent), name, ToWeft(req, newparent), newname, f);
+  ChangedDir(req, ToWeft(req, parent));
+  ChangedDir(req, ToWeft(req, newparent));
+  if (r.ok()) {
+    ChangedIno(req, r->moved().ino());
+    ChangedIno(req, r->replaced().ino());
+  }
   ReplyStatus(req, r.status());
 }
 
 void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
-  ReplyEntry(req, Cl(req)->Link(CallerOf(req), ToWeft(req, ino), ToWeft(req, newparent), newname));
+  auto a = Cl(req)->Link(CallerOf(req), ToWeft(req, ino), ToWeft(req, newparent), newname);
+  ChangedDir(req, ToWeft(req, newparent));
+  ChangedIno(req, ToWeft(req, ino));
+  ReplyEntry(req, a);
 }
 
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -208,6 +272,7 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   int flags = fi->flags;
   if (Ctx(req)->opts.writeback_cache && (flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
   auto r = Cl(req)->Create(CallerOf(req), ToWeft(req, parent), name, mode, 0, flags, (flags & O_EXCL) != 0, true);
+  ChangedDir(req, ToWeft(req, parent));
   if (!r.ok()) return ReplyStatus(req, r.status());
   fi->fh = reinterpret_cast<uint64_t>(r->handle);
   fi->keep_cache = 0;
@@ -222,17 +287,32 @@ void OpRead(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* 
   fuse_reply_buf(req, buf.get(), *n);
 }
 
-void OpWrite(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
   Status s = Cl(req)->Write(Fh(fi), static_cast<uint64_t>(off), buf, size);
+  ChangedIno(req, ToWeft(req, ino));
   if (!s.ok()) return ReplyStatus(req, s);
   fuse_reply_write(req, size);
 }
 
-void OpFlush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) { ReplyStatus(req, Cl(req)->Flush(Fh(fi))); }
+// Flush, close and fsync commit what writes changed (length, mtime): after the commit, not only after
+// the write, a page fetched in between holds the old length.
+void OpFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Status s = Cl(req)->Flush(Fh(fi));
+  ChangedIno(req, ToWeft(req, ino));
+  ReplyStatus(req, s);
+}
 
-void OpRelease(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) { ReplyStatus(req, Cl(req)->Close(Fh(fi))); }
+void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Status s = Cl(req)->Close(Fh(fi));
+  ChangedIno(req, ToWeft(req, ino));
+  ReplyStatus(req, s);
+}
 
-void OpFsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { ReplyStatus(req, Cl(req)->Fsync(Fh(fi))); }
+void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
+  Status s = Cl(req)->Fsync(Fh(fi));
+  ChangedIno(req, ToWeft(req, ino));
+  ReplyStatus(req, s);
+}
 
 // A directory handle remembers, per readdir offset, the name to resume after: offsets stay valid
 // while the directory changes because the metadata service resumes by name. It also remembers where a
@@ -386,6 +466,7 @@ void OpSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* va
   ForgetXattrHint(req, w);
   Status s = Cl(req)->SetXattr(CallerOf(req), w, name, std::string_view(value, size), flags);
   ForgetXattrHint(req, w);
+  ChangedIno(req, w);
   ReplyStatus(req, s);
 }
 
@@ -419,13 +500,16 @@ void OpRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   ForgetXattrHint(req, w);
   Status s = Cl(req)->RemoveXattr(CallerOf(req), w, name);
   ForgetXattrHint(req, w);
+  ChangedIno(req, w);
   ReplyStatus(req, s);
 }
 
-void OpFallocate(fuse_req_t req, fuse_ino_t, int mode, off_t offset, off_t length, fuse_file_info* fi) {
+void OpFallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, fuse_file_info* fi) {
   if (mode != 0) return ReplyStatus(req, Err(EOPNOTSUPP, "only fallocate mode 0 is supported"));
   if (offset < 0 || length <= 0) return ReplyStatus(req, Err(EINVAL, "bad fallocate range"));
-  ReplyStatus(req, Cl(req)->Allocate(Fh(fi), static_cast<uint64_t>(offset), static_cast<uint64_t>(length)));
+  Status s = Cl(req)->Allocate(Fh(fi), static_cast<uint64_t>(offset), static_cast<uint64_t>(length));
+  ChangedIno(req, ToWeft(req, ino));
+  ReplyStatus(req, s);
 }
 
 // SEEK_DATA/SEEK_HOLE without hole tracking: the whole file counts as data, as Linux allows.

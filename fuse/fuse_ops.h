@@ -4,7 +4,7 @@
 // Inode numbers: the kernel's root (FUSE_ROOT_ID = 1) and the volume's root inode swap places; every
 // other inode number is the volume's own (weft never reuses inode numbers, so generation is 0).
 // weft-mount keeps no per-inode state the kernel's lookup counts would govern (forget is a no-op);
-// the one per-inode hint it keeps (xattr_hints.h) expires on its own.
+// the per-inode hints it keeps (xattr_hints.h, lookup_ahead.h) expire on their own.
 //
 // Thread-safety: handlers run on libfuse's worker threads concurrently; the Client is thread-safe.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include <memory>
 
+#include "fuse/lookup_ahead.h"
 #include "fuse/xattr_hints.h"
 #include "weft/client.h"
 
@@ -35,6 +36,7 @@ struct FuseContext {
   fuse_session* session = nullptr;  // set once the session exists
   FuseOptions opts;
   XattrHints* xattr_hints = nullptr;  // inodes known to have no xattrs (null: ask weft-meta always)
+  LookupAhead* lookup_ahead = nullptr;  // directory pages answering lookups (null: every lookup asks)
 };
 
 // The operation table; userdata passed to fuse_session_new must be a FuseContext*.

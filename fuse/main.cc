@@ -24,6 +24,7 @@ struct Options {
   bool foreground = false;
   std::vector<std::string> fuse_opts;  // -o values
   unsigned max_threads = 32;
+  bool lookup_ahead = true;  // fuse/lookup_ahead.h
   weft::LogOptions log;
 };
 
@@ -49,6 +50,10 @@ int Serve(Options& opt, int notify_fd) {
   // Trusted as long as the kernel trusts attributes (xattr_hints.h).
   weft::fuse::XattrHints xattr_hints(static_cast<uint32_t>(opt.fuse.attr_timeout * 1000));
   ctx.xattr_hints = &xattr_hints;
+  // Pages answer lookups for what remains of the attribute timeout (lookup_ahead.h); fetched after 4
+  // lookups of one directory went to weft-meta within it.
+  weft::fuse::LookupAhead lookup_ahead(opt.lookup_ahead ? static_cast<int64_t>(opt.fuse.attr_timeout * 1000) : 0, 4);
+  ctx.lookup_ahead = &lookup_ahead;
 
   std::vector<std::string> args = {"weft-mount"};
   std::string o = "fsname=weft:" + opt.client.volume + ",subtype=weft,default_permissions";
@@ -112,6 +117,9 @@ int main(int argc, char** argv) {
   app.add_option("--io-threads", opt.client.io_threads, "data-plane threads")->capture_default_str();
   app.add_flag("!--no-blocking-reads", opt.client.blocking_reads,
                "make uncached reads on the data-plane threads only (default: first on the FUSE thread, plain TCP)");
+  app.add_flag("!--no-lookup-ahead", opt.lookup_ahead,
+               "answer every lookup from weft-meta (default: after a few lookups in one directory, fetch the page "
+               "after the name and answer the next lookups from it within the attribute timeout)");
   app.add_flag("!--no-dir-leases", opt.client.dir_leases,
                "do not ask for directory leases (with one, lookups in a directory this mount made are answered "
                "here; docs/meta-semantics.md)");

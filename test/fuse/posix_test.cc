@@ -469,3 +469,56 @@ TEST_CASE("a name another mount adds to a directory this mount made is seen as s
     CHECK(::lstat(m.Path(dir + "/own4").c_str(), &st) == 0);
   }
 }
+
+TEST_CASE("lookups answered from a fetched page show this mount's own changes at once and others' within the timeout",
+          "[fuse][integration][lookup_ahead]") {
+  // The second mount revalidates every entry (entry timeout 0), so each stat there is a LOOKUP, and
+  // trusts attributes for 30 s, so its pages (fuse/lookup_ahead.h) stay fresh for the whole test.
+  MountedCluster m;
+  std::string second = m.cluster.Mount("v", {"--entry-timeout", "0", "--attr-timeout", "30"});
+  REQUIRE(::mkdir(m.Path("d").c_str(), 0755) == 0);
+  const int n = 40;
+  for (int i = 0; i < n; ++i) REQUIRE(WriteFile(m.Path("d/f" + std::to_string(100 + i)), std::string(i, 'x')) == 0);
+  auto path2 = [&](const std::string& name) { return second + "/d/" + name; };
+  auto size2 = [&](const std::string& name) -> long {
+    struct stat st {};
+    return ::lstat(path2(name).c_str(), &st) == 0 ? static_cast<long>(st.st_size) : -errno;
+  };
+  // Every file, in name order (the first few lookups fetch the page the rest are answered from).
+  for (int i = 0; i < n; ++i) CHECK(size2("f" + std::to_string(100 + i)) == i);
+
+  // This mount's own changes, each looked up again right after.
+  REQUIRE(::chmod(path2("f110").c_str(), 0600) == 0);
+  struct stat st {};
+  REQUIRE(::lstat(path2("f110").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  REQUIRE(WriteFile(path2("f111"), std::string(500, 'y')) == 0);
+  CHECK(size2("f111") == 500);
+  REQUIRE(::rename(path2("f112").c_str(), path2("g112").c_str()) == 0);
+  CHECK(size2("f112") == -ENOENT);
+  CHECK(size2("g112") == 12);
+  REQUIRE(::unlink(path2("f113").c_str()) == 0);
+  CHECK(size2("f113") == -ENOENT);
+  REQUIRE(::link(path2("f114").c_str(), path2("h114").c_str()) == 0);
+  REQUIRE(::lstat(path2("f114").c_str(), &st) == 0);
+  CHECK(st.st_nlink == 2);
+  REQUIRE(WriteFile(path2("f115-new"), "new") == 0);
+  CHECK(size2("f115-new") == 3);
+  REQUIRE(::setxattr(path2("f116").c_str(), "user.k", "v", 1, 0) == 0);
+  char buf[8] = {};
+  CHECK(::getxattr(path2("f116").c_str(), "user.k", buf, sizeof buf) == 1);
+
+  // Another mount's change: not before the page's time-to-live is up, here 30 s; with the default
+  // timeouts (the first mount: 1 s) a page answers for at most 1 s after it was fetched, and the
+  // kernel keeps what it answered only for what remains of that second.
+  REQUIRE(::chmod(m.Path("d/f120").c_str(), 0640) == 0);
+  std::string third = m.cluster.Mount("v");
+  struct stat st3 {};
+  for (int i = 0; i < n; ++i) (void)::lstat((third + "/d/f" + std::to_string(100 + i)).c_str(), &st3);
+  REQUIRE(::chmod(m.Path("d/f121").c_str(), 0604) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(::lstat((third + "/d/f121").c_str(), &st3) == 0);
+  CHECK((st3.st_mode & 07777) == 0604);
+  REQUIRE(::lstat((third + "/d/f120").c_str(), &st3) == 0);
+  CHECK((st3.st_mode & 07777) == 0640);
+}

@@ -1,0 +1,166 @@
+// Lookups answered from a directory page fetched moments ago. After a drop of the kernel's caches, a
+// crawl that stats the files of a directory one by one (find, a job listing its input, `stat` of each
+// file, mdtest's stat phase) makes one LOOKUP per file, each a metadata round trip. Once a few lookups
+// in one directory have gone to weft-meta within the attribute timeout, weft-mount fetches the page of
+// that directory (with attributes) that follows the name looked up, and answers the next lookups that
+// page covers from it.
+//
+// Staleness is what it was: an answer from a page fetched `age` ms ago tells the kernel to keep the
+// entry and its attributes for the mount's timeouts minus `age`, so nothing is trusted longer after
+// weft-meta said it than a kernel-cached lookup would have been. Only names the page holds are answered:
+// a name it does not hold goes to weft-meta (a page is never a negative cache). This mount's own
+// changes go before anything: a change of a directory's entries drops its page, a change of an
+// inode's attributes (setattr, write, xattrs, links) keeps its entries from being answered by any page
+// fetched before it. Answers carry no "no xattrs" hint (xattr_hints.h trusts a hint for a full timeout).
+//
+// Bounded: at most kMaxPages pages (one per directory; each at most one ReadDir page, 1,024 entries),
+// the oldest replaced first.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "weft/meta.pb.h"
+
+namespace weft::fuse {
+
+class LookupAhead {
+ public:
+  static constexpr size_t kMaxPages = 32;
+  static constexpr size_t kMaxChanged = 65536;
+
+  // ttl_ms: how long a page answers (the mount's attribute timeout; 0 = off). trigger: lookups of one
+  // directory that go to weft-meta within ttl_ms before its page is fetched.
+  LookupAhead(int64_t ttl_ms, int trigger) : ttl_ms_(ttl_ms), trigger_(trigger) {}
+  int64_t ttl_ms() const { return ttl_ms_; }
+
+  struct Hit {
+    Attr attr;
+    int64_t age_ms = 0;
+  };
+  // name's entry in dir from a fresh page that covers it; nullopt: ask weft-meta.
+  std::optional<Hit> Find(uint64_t dir, const std::string& name) {
+    if (ttl_ms_ <= 0) return std::nullopt;
+    std::lock_guard lock(mu_);
+    auto it = pages_.find(dir);
+    if (it == pages_.end()) return std::nullopt;
+    const Page& p = it->second;
+    const int64_t age = MonoMs() - p.fetched_ms;
+    if (age >= ttl_ms_) return std::nullopt;
+    if (!(name > p.after) || (!p.eof && name > p.last)) return std::nullopt;
+    auto e = p.entries.find(name);
+    if (e == p.entries.end()) return std::nullopt;
+    auto c = changed_.find(e->second.ino());
+    if (c != changed_.end() && c->second >= p.fetched_ms) return std::nullopt;
+    ++answered_;
+    Hit h{e->second, age};
+    h.attr.set_no_xattrs(false);
+    return h;
+  }
+
+  // A lookup of a name in dir went to weft-meta and found it, at now. True when the caller should
+  // fetch dir's page after that name and Store it (then no other caller is told so until it has).
+  bool Missed(uint64_t dir, int64_t now) {
+    if (ttl_ms_ <= 0) return false;
+    std::lock_guard lock(mu_);
+    Miss& m = misses_[dir];
+    if (now - m.first_ms >= ttl_ms_) m = Miss{.first_ms = now};
+    if (m.fetching && now - m.fetch_ms < ttl_ms_) return false;
+    if (++m.count < trigger_) return false;
+    m.fetching = true;
+    m.fetch_ms = now;
+    m.count = 0;
+    if (misses_.size() > 4 * kMaxPages) std::erase_if(misses_, [&](const auto& kv) { return now - kv.second.first_ms >= ttl_ms_; });
+    return true;
+  }
+
+  // A page of dir fetched at fetched_ms (the time its request was sent): the entries after `after`,
+  // through the last one, or to the end when eof. entries carry attributes (a plus listing).
+  void Store(uint64_t dir, const std::string& after, const std::vector<DirEntry>& entries, bool eof,
+             int64_t fetched_ms) {
+    if (ttl_ms_ <= 0) return;
+    std::lock_guard lock(mu_);
+    if (auto m = misses_.find(dir); m != misses_.end()) m->second.fetching = false;
+    if (entries.empty() && !eof) return;
+    if (auto d = dropped_.find(dir); d != dropped_.end() && d->second >= fetched_ms) return;  // changed meanwhile
+    if (!pages_.contains(dir) && pages_.size() >= kMaxPages) {
+      auto oldest = pages_.begin();
+      for (auto it = pages_.begin(); it != pages_.end(); ++it) {
+        if (it->second.fetched_ms < oldest->second.fetched_ms) oldest = it;
+      }
+      pages_.erase(oldest);
+    }
+    Page& p = pages_[dir];
+    p = Page{.after = after, .last = entries.empty() ? after : entries.back().name(), .eof = eof,
+             .fetched_ms = fetched_ms};
+    p.entries.reserve(entries.size());
+    for (const DirEntry& e : entries) {
+      if (e.attr().ino() != 0) p.entries.emplace(e.name(), e.attr());
+    }
+  }
+
+  // This mount changed dir's entries: its page goes, and a page of it in flight is not stored.
+  void ChangedDir(uint64_t dir) {
+    if (ttl_ms_ <= 0) return;
+    const int64_t now = MonoMs();
+    std::lock_guard lock(mu_);
+    pages_.erase(dir);
+    Note(dropped_, dir, now);
+  }
+  // This mount changed ino's attributes: no page fetched before now answers for it.
+  void ChangedIno(uint64_t ino) {
+    if (ttl_ms_ <= 0 || ino == 0) return;
+    const int64_t now = MonoMs();
+    std::lock_guard lock(mu_);
+    Note(changed_, ino, now);
+  }
+
+  uint64_t answered() const {
+    std::lock_guard lock(mu_);
+    return answered_;
+  }
+
+ private:
+  struct Page {
+    std::string after;  // entries are the names > after
+    std::string last;   // ... and <= last unless eof
+    bool eof = false;
+    int64_t fetched_ms = 0;
+    std::unordered_map<std::string, Attr> entries;
+  };
+  struct Miss {
+    int64_t first_ms = 0;
+    int count = 0;
+    bool fetching = false;
+    int64_t fetch_ms = 0;
+  };
+  // Records id -> now, pruning the records no page can predate any more. REQUIRES: mu_ held.
+  void Note(std::unordered_map<uint64_t, int64_t>& m, uint64_t id, int64_t now) {
+    if (m.size() >= kMaxChanged) {
+      std::erase_if(m, [&](const auto& kv) { return now - kv.second > ttl_ms_; });
+      if (m.size() >= kMaxChanged) {  // more changes within one timeout than we keep: trust no page
+        pages_.clear();
+        m.clear();
+      }
+    }
+    m[id] = now;
+  }
+
+  const int64_t ttl_ms_;
+  const int trigger_;
+  mutable std::mutex mu_;
+  std::unordered_map<uint64_t, Page> pages_;        // GUARDED_BY(mu_), by directory
+  std::unordered_map<uint64_t, Miss> misses_;       // GUARDED_BY(mu_), by directory
+  std::unordered_map<uint64_t, int64_t> changed_;   // GUARDED_BY(mu_): ino -> when this mount changed it
+  std::unordered_map<uint64_t, int64_t> dropped_;   // GUARDED_BY(mu_): dir -> when this mount changed it
+  uint64_t answered_ = 0;                           // GUARDED_BY(mu_)
+};
+
+}  // namespace weft::fuse
