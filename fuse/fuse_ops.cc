@@ -117,9 +117,9 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
 
 // After this mount changed something (every handler below that changes the namespace or attributes
 // calls these once its call returned): lookup_ahead.h answers nothing it changed from an older page.
-void ChangedDir(fuse_req_t req, uint64_t dir) {
+void ChangedEntry(fuse_req_t req, uint64_t dir, const char* name) {
   if (LookupAhead* la = Ctx(req)->lookup_ahead) {
-    la->ChangedDir(dir);
+    la->ChangedEntry(dir, name);
     la->ChangedIno(dir);  // its mtime, and nlink for a subdirectory
   }
 }
@@ -202,32 +202,32 @@ void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
 
 void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
   auto a = Cl(req)->Mknod(CallerOf(req), ToWeft(req, parent), name, mode, rdev, 0);
-  ChangedDir(req, ToWeft(req, parent));
+  ChangedEntry(req, ToWeft(req, parent), name);
   ReplyEntry(req, a);
 }
 
 void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   auto a = Cl(req)->Mkdir(CallerOf(req), ToWeft(req, parent), name, mode, 0);
-  ChangedDir(req, ToWeft(req, parent));
+  ChangedEntry(req, ToWeft(req, parent), name);
   ReplyEntry(req, a);
 }
 
 void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   auto a = Cl(req)->Unlink(CallerOf(req), ToWeft(req, parent), name);
-  ChangedDir(req, ToWeft(req, parent));
+  ChangedEntry(req, ToWeft(req, parent), name);
   if (a.ok()) ChangedIno(req, a->ino());  // its nlink and ctime, under its other names
   ReplyStatus(req, a.status());
 }
 
 void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Status s = Cl(req)->Rmdir(CallerOf(req), ToWeft(req, parent), name);
-  ChangedDir(req, ToWeft(req, parent));
+  ChangedEntry(req, ToWeft(req, parent), name);
   ReplyStatus(req, s);
 }
 
 void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
   auto a = Cl(req)->Symlink(CallerOf(req), ToWeft(req, parent), name, link);
-  ChangedDir(req, ToWeft(req, parent));
+  ChangedEntry(req, ToWeft(req, parent), name);
   ReplyEntry(req, a);
 }
 
@@ -238,8 +238,8 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
   if (flags & RENAME_EXCHANGE) f |= RENAME_EXCHANGE_FLAG;
   if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE | RENAME_EXCHANGE)) return ReplyStatus(req, Err(EINVAL, "rename flags"));
   auto r = Cl(req)->Rename(CallerOf(req), ToWeft(req, parent), name, ToWeft(req, newparent), newname, f);
-  ChangedDir(req, ToWeft(req, parent));
-  ChangedDir(req, ToWeft(req, newparent));
+  ChangedEntry(req, ToWeft(req, parent), name);
+  ChangedEntry(req, ToWeft(req, newparent), newname);
   if (r.ok()) {
     ChangedIno(req, r->moved().ino());
     ChangedIno(req, r->replaced().ino());
@@ -249,7 +249,7 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
 
 void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
   auto a = Cl(req)->Link(CallerOf(req), ToWeft(req, ino), ToWeft(req, newparent), newname);
-  ChangedDir(req, ToWeft(req, newparent));
+  ChangedEntry(req, ToWeft(req, newparent), newname);
   ChangedIno(req, ToWeft(req, ino));
   ReplyEntry(req, a);
 }
@@ -272,7 +272,7 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   int flags = fi->flags;
   if (Ctx(req)->opts.writeback_cache && (flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
   auto r = Cl(req)->Create(CallerOf(req), ToWeft(req, parent), name, mode, 0, flags, (flags & O_EXCL) != 0, true);
-  ChangedDir(req, ToWeft(req, parent));
+  ChangedEntry(req, ToWeft(req, parent), name);
   if (!r.ok()) return ReplyStatus(req, r.status());
   fi->fh = reinterpret_cast<uint64_t>(r->handle);
   fi->keep_cache = 0;

@@ -9,9 +9,10 @@
 // entry and its attributes for the mount's timeouts minus `age`, so nothing is trusted longer after
 // weft-meta said it than a kernel-cached lookup would have been. Only names the page holds are answered:
 // a name it does not hold goes to weft-meta (a page is never a negative cache). This mount's own
-// changes go before anything: a change of a directory's entries drops its page, a change of an
-// inode's attributes (setattr, write, xattrs, links) keeps its entries from being answered by any page
-// fetched before it. Answers carry no "no xattrs" hint (xattr_hints.h trusts a hint for a full timeout).
+// changes go before anything: a name it created, removed or renamed leaves the page (the page's other
+// names stay: an unlink loop that looks each name up first must not refetch the page per unlink), a
+// change of an inode's attributes (setattr, write, xattrs, links) keeps its entries from being
+// answered by any page fetched before it. Answers carry no "no xattrs" hint (xattr_hints.h trusts a hint for a full timeout).
 //
 // Bounded: at most kMaxPages pages (one per directory; each at most one ReadDir page, 1,024 entries),
 // the oldest replaced first.
@@ -20,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,7 +36,9 @@ namespace weft::fuse {
 class LookupAhead {
  public:
   static constexpr size_t kMaxPages = 32;
-  static constexpr size_t kMaxChanged = 65536;
+  static constexpr size_t kMaxChanged = 65536;      // inodes changed within one time-to-live
+  static constexpr size_t kMaxRecentDirs = 1024;    // directories with entries changed within one
+  static constexpr size_t kMaxRecentNames = 16384;  // names changed in one directory within one
 
   // ttl_ms: how long a page answers (the mount's attribute timeout; 0 = off). trigger: lookups of one
   // directory that go to weft-meta within ttl_ms before its page is fetched.
@@ -82,14 +86,18 @@ class LookupAhead {
   }
 
   // A page of dir fetched at fetched_ms (the time its request was sent): the entries after `after`,
-  // through the last one, or to the end when eof. entries carry attributes (a plus listing).
+  // through the last one, or to the end when eof. entries carry attributes (a plus listing). No
+  // entries and not eof: the fetch failed.
   void Store(uint64_t dir, const std::string& after, const std::vector<DirEntry>& entries, bool eof,
              int64_t fetched_ms) {
     if (ttl_ms_ <= 0) return;
     std::lock_guard lock(mu_);
-    if (auto m = misses_.find(dir); m != misses_.end()) m->second.fetching = false;
+    // A failed fetch (nothing, not even the end: e.g. EACCES on a directory the caller may only
+    // search) keeps its directory's fetch pending for one time-to-live: no retry per 4 lookups.
     if (entries.empty() && !eof) return;
-    if (auto d = dropped_.find(dir); d != dropped_.end() && d->second >= fetched_ms) return;  // changed meanwhile
+    if (auto m = misses_.find(dir); m != misses_.end()) m->second.fetching = false;
+    auto recent = recent_.find(dir);
+    if (recent != recent_.end() && recent->second.overflow_ms >= fetched_ms) return;
     if (!pages_.contains(dir) && pages_.size() >= kMaxPages) {
       auto oldest = pages_.begin();
       for (auto it = pages_.begin(); it != pages_.end(); ++it) {
@@ -104,15 +112,34 @@ class LookupAhead {
     for (const DirEntry& e : entries) {
       if (e.attr().ino() != 0) p.entries.emplace(e.name(), e.attr());
     }
+    if (recent == recent_.end()) return;
+    for (const auto& [at, name] : recent->second.names) {
+      if (at >= fetched_ms) p.entries.erase(name);  // changed here while the page was on its way
+    }
   }
 
-  // This mount changed dir's entries: its page goes, and a page of it in flight is not stored.
-  void ChangedDir(uint64_t dir) {
+  // This mount changed the entry `name` of dir (created, removed, renamed, replaced it): the page no
+  // longer answers for that name, and a page of dir requested before now is not stored.
+  void ChangedEntry(uint64_t dir, const std::string& name) {
     if (ttl_ms_ <= 0) return;
     const int64_t now = MonoMs();
     std::lock_guard lock(mu_);
-    pages_.erase(dir);
-    Note(dropped_, dir, now);
+    if (auto it = pages_.find(dir); it != pages_.end()) it->second.entries.erase(name);
+    if (recent_.size() >= kMaxRecentDirs) {
+      std::erase_if(recent_, [&](const auto& kv) { return now - kv.second.newest_ms > ttl_ms_; });
+      if (recent_.size() >= kMaxRecentDirs) {  // changes in more directories than we track: trust no page
+        pages_.clear();
+        recent_.clear();
+      }
+    }
+    Recent& r = recent_[dir];
+    while (!r.names.empty() && now - r.names.front().first > ttl_ms_) r.names.pop_front();
+    if (r.names.size() >= kMaxRecentNames) {  // too many to keep: no page of dir requested before now
+      r.names.clear();
+      r.overflow_ms = now;
+    }
+    r.names.emplace_back(now, name);
+    r.newest_ms = now;
   }
   // This mount changed ino's attributes: no page fetched before now answers for it.
   void ChangedIno(uint64_t ino) {
@@ -134,6 +161,11 @@ class LookupAhead {
     bool eof = false;
     int64_t fetched_ms = 0;
     std::unordered_map<std::string, Attr> entries;
+  };
+  struct Recent {
+    std::deque<std::pair<int64_t, std::string>> names;  // (when, name) this mount changed, oldest first
+    int64_t newest_ms = 0;
+    int64_t overflow_ms = 0;  // names were dropped then: pages requested before it are not stored
   };
   struct Miss {
     int64_t first_ms = 0;
@@ -159,7 +191,7 @@ class LookupAhead {
   std::unordered_map<uint64_t, Page> pages_;        // GUARDED_BY(mu_), by directory
   std::unordered_map<uint64_t, Miss> misses_;       // GUARDED_BY(mu_), by directory
   std::unordered_map<uint64_t, int64_t> changed_;   // GUARDED_BY(mu_): ino -> when this mount changed it
-  std::unordered_map<uint64_t, int64_t> dropped_;   // GUARDED_BY(mu_): dir -> when this mount changed it
+  std::unordered_map<uint64_t, Recent> recent_;     // GUARDED_BY(mu_): the entries this mount changed, by dir
   uint64_t answered_ = 0;                           // GUARDED_BY(mu_)
 };
 

@@ -68,13 +68,16 @@ TEST_CASE("this mount's own changes are never answered from an older page", "[fu
   la.Store(kDir, "", Page({{"a", 1}, {"b", 2}}), true, MonoMs() + 1);
   CHECK(la.Find(kDir, "b").has_value());
 
-  // A change of the directory's entries drops its page, and a page requested before it is not kept.
+  // A changed entry leaves the page (its other names stay), and a page requested before it is not kept.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));  // past the ChangedIno above
   const int64_t before = MonoMs();
   std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  la.ChangedDir(kDir);
+  la.ChangedEntry(kDir, "a");
   CHECK_FALSE(la.Find(kDir, "a").has_value());
-  la.Store(kDir, "", Page({{"a", 1}}), true, before);
+  CHECK(la.Find(kDir, "b").has_value());
+  la.Store(kDir, "", Page({{"a", 1}, {"b", 2}}), true, before);
   CHECK_FALSE(la.Find(kDir, "a").has_value());
+  CHECK(la.Find(kDir, "b").has_value());
 }
 
 TEST_CASE("a page is fetched after the trigger's count of lookups, by one caller at a time", "[fuse][lookup_ahead]") {
@@ -84,8 +87,12 @@ TEST_CASE("a page is fetched after the trigger's count of lookups, by one caller
   CHECK_FALSE(la.Missed(kDir, now));
   CHECK(la.Missed(kDir, now));        // the third: fetch
   for (int i = 0; i < 5; ++i) CHECK_FALSE(la.Missed(kDir, now));  // one fetch in flight
-  la.Store(kDir, "x", {}, false, now);  // it failed: nothing kept, others may try again
+  la.Store(kDir, "x", {}, false, now);  // it failed: nothing kept, and no new fetch for a while
   CHECK_FALSE(la.Find(kDir, "y").has_value());
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(la.Missed(kDir, now));
+  // A success lets the next fetch come after the trigger's count again.
+  la.Store(kDir, "x", Page({{"y", 9}}), true, now);
+  CHECK(la.Find(kDir, "y").has_value());
   CHECK_FALSE(la.Missed(kDir, now));
   CHECK_FALSE(la.Missed(kDir, now));
   CHECK(la.Missed(kDir, now));
