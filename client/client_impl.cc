@@ -126,7 +126,7 @@ Attr ClientImpl::Overlay(Attr a) {
 }
 
 StatusOr<Attr> ClientImpl::Lookup(const Caller& c, uint64_t parent, std::string_view name) {
-  if (leased_.Absent(parent, name)) return Status(ENOENT, "no such entry (this client's directory lease)");
+  if (leased_.Absent(parent, name, c)) return Status(ENOENT, "no such entry (this client's directory lease)");
   std::string n(name);
   if (auto ino = cache_.GetEntry(parent, n)) {
     if (auto a = cache_.GetAttr(*ino)) return Overlay(*a);
@@ -168,7 +168,7 @@ StatusOr<Attr> ClientImpl::Mknod(const Caller& c, uint64_t parent, std::string_v
   leased_.WillAdd(parent, name);
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Create, req, &resp, true); }));
-  leased_.Added(parent, resp.leases(), sent);
+  leased_.Added(parent, resp.leases(), sent, resp.parent());
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();
@@ -189,7 +189,7 @@ StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std:
   leased_.WillAdd(parent, name);
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Create, req, &resp, true); }));
-  if (resp.created()) leased_.Added(parent, resp.leases(), sent);  // an existing file's open renews nothing
+  if (resp.created()) leased_.Added(parent, resp.leases(), sent, resp.parent());  // an existing file's open renews nothing
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   CreateResult out;
@@ -222,8 +222,8 @@ StatusOr<Attr> ClientImpl::Mkdir(const Caller& c, uint64_t parent, std::string_v
   leased_.WillAdd(parent, name);
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Mkdir, req, &resp, true); }));
-  leased_.Added(parent, resp.leases(), sent);
-  leased_.Made(resp.attr().ino(), resp.leases(), sent);
+  leased_.Added(parent, resp.leases(), sent, resp.parent());
+  leased_.Made(resp.attr(), resp.leases(), sent);
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();
@@ -274,7 +274,9 @@ StatusOr<RenameResponse> ClientImpl::Rename(const Caller& c, uint64_t parent, st
   if (adds) leased_.WillAdd(new_parent, new_name);
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rename, req, &resp, true));
-  if (adds && resp.moved().ino() != 0) leased_.Added(new_parent, resp.leases(), sent);
+  if (adds && resp.moved().ino() != 0) {
+    leased_.Added(new_parent, resp.leases(), sent, new_parent == parent ? resp.parent() : resp.new_parent());
+  }
   cache_.DropAttr(resp.moved().ino());
   if (resp.replaced().ino()) cache_.DropAttr(resp.replaced().ino());
   hints_.Drop(resp.moved().ino());  // a directory moved elsewhere has a new ctime (and maybe nlink)
@@ -293,7 +295,7 @@ StatusOr<Attr> ClientImpl::Link(const Caller& c, uint64_t ino, uint64_t new_pare
   leased_.WillAdd(new_parent, new_name);
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Link, req, &resp, true); }));
-  leased_.Added(new_parent, resp.leases(), sent);
+  leased_.Added(new_parent, resp.leases(), sent, resp.parent());
   cache_.DropAttr(ino);
   cache_.DropAttr(new_parent);
   hints_.Put(resp.parent());
@@ -310,7 +312,7 @@ StatusOr<Attr> ClientImpl::Symlink(const Caller& c, uint64_t parent, std::string
   leased_.WillAdd(parent, name);
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Symlink, req, &resp, true); }));
-  leased_.Added(parent, resp.leases(), sent);
+  leased_.Added(parent, resp.leases(), sent, resp.parent());
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();

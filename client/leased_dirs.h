@@ -19,6 +19,7 @@
 // Thread-safety: thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <string_view>
@@ -41,15 +42,17 @@ class LeasedDirs {
   explicit LeasedDirs(bool enabled) : enabled_(enabled) {}
   bool enabled() const { return enabled_; }
 
-  // A Mkdir sent at sent_ms made dir: its reply's leases. A lease on dir itself starts dir's entry.
-  void Made(uint64_t dir, const Leases& leases, int64_t sent_ms) {
+  // A Mkdir sent at sent_ms made the directory `made` (its attributes): its reply's leases. A lease on
+  // it starts its entry.
+  void Made(const Attr& made, const Leases& leases, int64_t sent_ms) {
     if (!enabled_) return;
     std::lock_guard lock(mu_);
     for (const DirLease& l : leases) {
-      if (l.dir() != dir || l.grant() == 0) continue;
+      if (l.dir() != made.ino() || l.grant() == 0) continue;
       if (dirs_.size() >= kMaxDirs) Prune(MonoMs());
       if (dirs_.size() >= kMaxDirs) return;
-      dirs_[dir] = Dir{.grant = l.grant(), .until_ms = sent_ms + l.ms()};
+      dirs_[made.ino()] = Dir{.grant = l.grant(), .until_ms = sent_ms + l.ms(), .mode = made.mode(),
+                              .uid = made.uid(), .gid = made.gid()};
     }
   }
 
@@ -67,9 +70,10 @@ class LeasedDirs {
     it->second.names.insert(Hash(name));
   }
 
-  // A call sent at sent_ms that added a name to dir succeeded; leases: its reply's. The lease on dir
-  // is renewed when the reply carries it, and ends when it does not.
-  void Added(uint64_t dir, const Leases& leases, int64_t sent_ms) {
+  // A call sent at sent_ms that added a name to dir succeeded; leases: its reply's, dir_after: dir's
+  // attributes in it (ino 0 when it carried none). The lease on dir is renewed when the reply carries
+  // it, and ends when it does not.
+  void Added(uint64_t dir, const Leases& leases, int64_t sent_ms, const Attr& dir_after) {
     if (!enabled_) return;
     std::lock_guard lock(mu_);
     auto it = dirs_.find(dir);
@@ -77,6 +81,11 @@ class LeasedDirs {
     for (const DirLease& l : leases) {
       if (l.dir() == dir && l.grant() == it->second.grant) {
         it->second.until_ms = std::max(it->second.until_ms, sent_ms + l.ms());
+        if (dir_after.ino() == dir) {
+          it->second.mode = dir_after.mode();
+          it->second.uid = dir_after.uid();
+          it->second.gid = dir_after.gid();
+        }
         return;
       }
     }
@@ -84,11 +93,14 @@ class LeasedDirs {
   }
 
   // True when name surely does not exist in dir (a lease holds, and this session never added it).
-  bool Absent(uint64_t dir, std::string_view name) {
-    if (!enabled_) return false;
+  // Never for ".", "..", a name weft-meta would refuse, or a caller who may not search dir by the
+  // directory's mode as this session last saw it: weft-meta's error is the answer then.
+  bool Absent(uint64_t dir, std::string_view name, const Caller& caller) {
+    if (!enabled_ || !PlainName(name)) return false;
     std::lock_guard lock(mu_);
     auto it = dirs_.find(dir);
     if (it == dirs_.end() || it->second.until_ms <= MonoMs()) return false;
+    if (!MaySearch(caller, it->second)) return false;
     if (it->second.names.contains(Hash(name))) return false;
     ++answered_;
     return true;
@@ -114,9 +126,30 @@ class LeasedDirs {
   struct Dir {
     uint64_t grant = 0;
     int64_t until_ms = 0;  // MonoMs
+    // The directory's mode and owner from the replies that made it and added to it (a chmod by another
+    // session shows when the lease ends, within a lease period: what the kernel's attribute cache, which
+    // a FUSE mount's permission checks use, allows too).
+    uint32_t mode = 0, uid = 0, gid = 0;
     std::unordered_set<uint64_t> names;
   };
+  // Search permission, as weft-meta's CheckAccess decides it for a directory.
+  static bool MaySearch(const Caller& c, const Dir& d) {
+    if (c.uid() == 0) return true;
+    uint32_t bits;
+    if (c.uid() == d.uid) {
+      bits = d.mode >> 6;
+    } else if (c.gid() == d.gid || std::find(c.groups().begin(), c.groups().end(), d.gid) != c.groups().end()) {
+      bits = d.mode >> 3;
+    } else {
+      bits = d.mode;
+    }
+    return (bits & 1) != 0;
+  }
   static uint64_t Hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
+  static bool PlainName(std::string_view name) {
+    return !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
+           name.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos;
+  }
   // Drops directories whose lease lapsed more than a minute ago (weft-meta may still renew a lapsed
   // one, but one idle that long is not worth its memory). REQUIRES: mu_ held.
   void Prune(int64_t now) {

@@ -470,6 +470,11 @@ TEST_CASE("a client answers lookups in a directory it made, and sees another cli
     CHECK(found->ino() == made->attr.ino());
   }
   CHECK(LeasesOf(a).answered() > at_start);
+  // ".." and names weft-meta refuses are its to answer, lease or not.
+  auto up = a.Lookup(RootCaller(), d->ino(), "..");
+  REQUIRE_OK(up);
+  CHECK(up->ino() == a.root_ino());
+  CHECK(a.Lookup(RootCaller(), d->ino(), std::string(300, 'n')).status().err() == ENAMETOOLONG);
 
   // Another client's create waits for the lease to end: once it returns, the holder finds the name.
   auto theirs = b->Create(RootCaller(), d->ino(), "from-b", 0644, 0, O_RDWR, true, false);

@@ -1,0 +1,109 @@
+// client/leased_dirs.h: which lookups a directory lease answers ENOENT, and when it stops.
+#include <catch2/catch.hpp>
+
+#include "client/leased_dirs.h"
+#include "common/clock.h"
+
+using weft::Attr;
+using weft::Caller;
+using weft::DirLease;
+using weft::MonoMs;
+using weft::client::LeasedDirs;
+
+namespace {
+
+constexpr uint64_t kDir = 77;
+
+LeasedDirs::Leases Lease(uint64_t dir, uint64_t grant, uint32_t ms) {
+  LeasedDirs::Leases out;
+  DirLease* l = out.Add();
+  l->set_dir(dir);
+  l->set_grant(grant);
+  l->set_ms(ms);
+  return out;
+}
+
+Attr DirAttr(uint64_t ino, uint32_t mode = 040755, uint32_t uid = 0, uint32_t gid = 0) {
+  Attr a;
+  a.set_ino(ino);
+  a.set_mode(mode);
+  a.set_uid(uid);
+  a.set_gid(gid);
+  return a;
+}
+
+Caller Who(uint32_t uid, uint32_t gid) {
+  Caller c;
+  c.set_uid(uid);
+  c.set_gid(gid);
+  return c;
+}
+
+const Caller kRoot = Who(0, 0);
+
+}  // namespace
+
+TEST_CASE("a leased directory answers names this session did not add, and only those", "[client][dir_lease]") {
+  LeasedDirs d(true);
+  const int64_t sent = MonoMs();
+  d.Made(DirAttr(kDir), Lease(kDir, 5, 60000), sent);
+  CHECK(d.Absent(kDir, "new", kRoot));
+  d.WillAdd(kDir, "mine");
+  CHECK_FALSE(d.Absent(kDir, "mine", kRoot));
+  d.Added(kDir, Lease(kDir, 5, 60000), sent, Attr());
+  CHECK(d.Absent(kDir, "other", kRoot));
+  CHECK_FALSE(d.Absent(kDir + 1, "other", kRoot));  // no lease there
+  // Names weft-meta resolves or refuses itself are never answered here.
+  CHECK_FALSE(d.Absent(kDir, ".", kRoot));
+  CHECK_FALSE(d.Absent(kDir, "..", kRoot));
+  CHECK_FALSE(d.Absent(kDir, "", kRoot));
+  CHECK_FALSE(d.Absent(kDir, std::string(256, 'n'), kRoot));
+  CHECK_FALSE(d.Absent(kDir, "a/b", kRoot));
+  CHECK(d.answered() == 2);
+}
+
+TEST_CASE("a leased directory answers only callers who may search it", "[client][dir_lease]") {
+  LeasedDirs d(true);
+  const int64_t sent = MonoMs();
+  d.Made(DirAttr(kDir, 040750, 1000, 100), Lease(kDir, 5, 60000), sent);
+  CHECK(d.Absent(kDir, "n", Who(1000, 1000)));  // the owner
+  CHECK(d.Absent(kDir, "n", Who(2000, 100)));   // the group
+  Caller member = Who(2000, 5);
+  member.add_groups(100);
+  CHECK(d.Absent(kDir, "n", member));           // a supplementary group
+  CHECK_FALSE(d.Absent(kDir, "n", Who(3000, 300)));  // others: weft-meta answers EACCES
+  CHECK(d.Absent(kDir, "n", kRoot));
+  // An add's reply carries the directory's mode afterwards (a chmod of it shows there).
+  d.WillAdd(kDir, "x");
+  d.Added(kDir, Lease(kDir, 5, 60000), sent, DirAttr(kDir, 040700, 1000, 100));
+  CHECK_FALSE(d.Absent(kDir, "n", Who(2000, 100)));
+  CHECK(d.Absent(kDir, "n", Who(1000, 1000)));
+}
+
+TEST_CASE("a directory lease ends with a reply without it, at its time, and with the directory", "[client][dir_lease]") {
+  LeasedDirs d(true);
+  const int64_t sent = MonoMs();
+  d.Made(DirAttr(kDir), Lease(kDir, 5, 60000), sent);
+  d.WillAdd(kDir, "x");
+  d.Added(kDir, Lease(kDir, 6, 60000), sent, Attr());  // another grant: not ours any more
+  CHECK_FALSE(d.Absent(kDir, "y", kRoot));
+  CHECK(d.size() == 0);
+  d.Added(kDir, Lease(kDir, 5, 60000), sent, Attr());  // a late renewal does not bring it back
+  CHECK_FALSE(d.Absent(kDir, "y", kRoot));
+
+  d.Made(DirAttr(kDir), Lease(kDir, 7, 50), MonoMs() - 60);  // trusted from the send time: already over
+  CHECK_FALSE(d.Absent(kDir, "y", kRoot));
+  d.Added(kDir, Lease(kDir, 7, 60000), MonoMs(), Attr());  // renewed by an add's reply
+  CHECK(d.Absent(kDir, "y", kRoot));
+  d.Forget(kDir);
+  CHECK_FALSE(d.Absent(kDir, "y", kRoot));
+
+  d.Made(DirAttr(kDir), LeasedDirs::Leases(), MonoMs());  // a Mkdir reply without a lease starts nothing
+  CHECK(d.size() == 0);
+  d.Made(DirAttr(kDir), Lease(kDir + 1, 8, 60000), MonoMs());  // nor one for another directory
+  CHECK(d.size() == 0);
+
+  LeasedDirs off(false);
+  off.Made(DirAttr(kDir), Lease(kDir, 5, 60000), MonoMs());
+  CHECK_FALSE(off.Absent(kDir, "y", kRoot));
+}
