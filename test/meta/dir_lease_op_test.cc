@@ -20,8 +20,8 @@ meta::MetaOptions LeaseOptions() {
   return o;
 }
 
-// Mkdir asking for a lease; the reply.
-AttrResponse MkdirLeased(TestClient& c, uint64_t parent, const std::string& name) {
+// Mkdir asking for a lease (unless want is false); the reply.
+AttrResponse MkdirLeased(TestClient& c, uint64_t parent, const std::string& name, bool want = true) {
   MkdirRequest q;
   q.set_session_id(c.session);
   *q.mutable_caller() = c.caller;
@@ -29,7 +29,7 @@ AttrResponse MkdirLeased(TestClient& c, uint64_t parent, const std::string& name
   q.set_parent(parent);
   q.set_name(name);
   q.set_mode(0755);
-  q.set_want_dir_lease(true);
+  q.set_want_dir_lease(want);
   AttrResponse r;
   REQUIRE(c.transport().Mkdir(q, &r).ok());
   return r;
@@ -59,16 +59,7 @@ TEMPLATE_TEST_CASE("a directory lease starts with its directory and ends with an
   TestClient b = f.NewClient();
   REQUIRE(b.MountVolume("v").ok());
 
-  MkdirRequest plain;  // a Mkdir that does not ask gets no lease
-  plain.set_session_id(a.session);
-  *plain.mutable_caller() = a.caller;
-  plain.set_request_id(a.NextRequestId());
-  plain.set_parent(a.root);
-  plain.set_name("unleased");
-  plain.set_mode(0755);
-  AttrResponse pr;
-  REQUIRE(a.transport().Mkdir(plain, &pr).ok());
-  CHECK(pr.leases_size() == 0);
+  CHECK(MkdirLeased(a, a.root, "unleased", /*want=*/false).leases_size() == 0);  // not asked: none
 
   const int64_t sent = MonoMs();
   AttrResponse made = MkdirLeased(a, a.root, "d");
