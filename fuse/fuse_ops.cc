@@ -147,10 +147,10 @@ void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   const Caller caller = CallerOf(req);
   auto a = client->Lookup(caller, dir, name);
   const bool fetch = la && a.ok() && la->Missed(dir, MonoMs());
-  ReplyEntry(req, a);  // req is gone after this
+  const std::string after = fetch ? std::string(name) : std::string();  // before the reply frees req
+  ReplyEntry(req, a);
   if (!fetch) return;
   // The page after this name, on this thread, after the kernel has its answer.
-  const std::string after(name);
   const int64_t sent = MonoMs();
   auto page = client->ReadDir(caller, dir, after, 1024, /*plus=*/true);
   if (page.ok()) {
