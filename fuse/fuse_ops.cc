@@ -342,6 +342,8 @@ void OpOpendir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   if (fuse_reply_open(req, fi) == -ENOENT) delete reinterpret_cast<DirHandle*>(fi->fh);
 }
 
+constexpr size_t kFirstPlusEntries = 64;
+
 void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus) {
   auto* dh = reinterpret_cast<DirHandle*>(fi->fh);
   std::vector<char> buf(size);
@@ -388,8 +390,13 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
     dh->ahead_at = -1;
     off_t next = off;
     dh->names.resize(static_cast<size_t>(next));
+    // The kernel (FUSE_CAP_READDIRPLUS_AUTO) asks for attributes at offset 0 of every listing, and
+    // after that only once the reader looks entries up. So the first plus reply carries a few entries:
+    // a plain listing then reads the rest without the kernel making an inode of each, and `ls -l`
+    // (which looks entries up) still gets its next pages with attributes.
+    const size_t cap = plus && off == 0 ? kFirstPlusEntries : entries.size();
     size_t i = 0;
-    for (; i < entries.size(); ++i) {
+    for (; i < entries.size() && i < cap; ++i) {
       const DirEntry& e = entries[i];
       size_t n;
       if (plus) {
