@@ -20,6 +20,7 @@
 // Thread-safety: thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -81,17 +82,22 @@ class LookupAhead {
     m.fetching = true;
     m.fetch_ms = now;
     m.count = 0;
+    ++inflight_;  // until its Store
     if (misses_.size() > 4 * kMaxPages) std::erase_if(misses_, [&](const auto& kv) { return now - kv.second.first_ms >= ttl_ms_; });
     return true;
   }
 
   // A page of dir fetched at fetched_ms (the time its request was sent): the entries after `after`,
   // through the last one, or to the end when eof. entries carry attributes (a plus listing). No
-  // entries and not eof: the fetch failed.
+  // entries and not eof: the fetch failed. Every Missed that returned true is followed by one Store.
   void Store(uint64_t dir, const std::string& after, const std::vector<DirEntry>& entries, bool eof,
              int64_t fetched_ms) {
     if (ttl_ms_ <= 0) return;
     std::lock_guard lock(mu_);
+    struct Done {  // last, after live_until_ moved: ChangedIno reads them in the other order
+      std::atomic<int>& n;
+      ~Done() { --n; }
+    } done{inflight_};
     // A failed fetch (nothing, not even the end: e.g. EACCES on a directory the caller may only
     // search) keeps its directory's fetch pending for one time-to-live: no retry per 4 lookups.
     if (entries.empty() && !eof) return;
@@ -105,6 +111,7 @@ class LookupAhead {
       }
       pages_.erase(oldest);
     }
+    if (live_until_ < fetched_ms + ttl_ms_) live_until_ = fetched_ms + ttl_ms_;
     Page& p = pages_[dir];
     p = Page{.after = after, .last = entries.empty() ? after : entries.back().name(), .eof = eof,
              .fetched_ms = fetched_ms};
@@ -141,10 +148,13 @@ class LookupAhead {
     r.names.emplace_back(now, name);
     r.newest_ms = now;
   }
-  // This mount changed ino's attributes: no page fetched before now answers for it.
+  // This mount changed ino's attributes: no page fetched before now answers for it. Called for every
+  // write (the data path): while no page can answer and none is on its way, it takes no lock, since
+  // any page fetched later already holds the change (weft-meta's, or libweft's local length overlaid).
   void ChangedIno(uint64_t ino) {
     if (ttl_ms_ <= 0 || ino == 0) return;
     const int64_t now = MonoMs();
+    if (inflight_ == 0 && now >= live_until_) return;
     std::lock_guard lock(mu_);
     Note(changed_, ino, now);
   }
@@ -187,6 +197,8 @@ class LookupAhead {
 
   const int64_t ttl_ms_;
   const int trigger_;
+  std::atomic<int> inflight_{0};         // fetches between Missed and Store
+  std::atomic<int64_t> live_until_{0};   // written under mu_: no stored page answers from then on
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Page> pages_;        // GUARDED_BY(mu_), by directory
   std::unordered_map<uint64_t, Miss> misses_;       // GUARDED_BY(mu_), by directory

@@ -36,8 +36,8 @@ struct MetaEnv {
   DirLeases* leases = nullptr;        // null: no directory leases (offline tools, tests)
 };
 
-// The errno of an op that must run again later (OpContext::RetryAt): never recorded as a reply, never
-// seen by a client (MetaCore::Run submits it again once the time has come).
+// The errno of an op that must run again later (OpContext::RetryLater): never recorded as a reply,
+// never seen by a client (MetaCore::Run waits for the lease and submits it again).
 inline constexpr int kRetryLater = ERESTART;
 
 class OpContext {

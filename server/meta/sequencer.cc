@@ -169,10 +169,8 @@ Status Sequencer::RunOne(KvBatch& batch, PendingOp& op, std::vector<std::functio
   } else {
     batch.RollbackToSavePoint();
   }
-  if (ctx.retry_at_ms() != 0 && s.err() == kRetryLater) {
-    op.retry_at_ms = ctx.retry_at_ms();  // runs again later, as if it had not come yet: no reply recorded
-    return s;
-  }
+  // Asked to run again later (OpContext::RetryLater): as if it had not come yet, so no reply is recorded.
+  if (ctx.retry_at_ms() != 0 && s.err() == kRetryLater) return s;
   // A reply is remembered only while its session exists: ESTALE means there is none to bound it.
   if (dedupe && s.err() != ESTALE && s.err() != EIO) {
     rec::Reply r;

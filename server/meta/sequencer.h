@@ -52,10 +52,7 @@ struct PendingOp {
   uint64_t request_id = 0;  // 0 = not deduplicated
   std::function<Status(OpContext&)> body;
   google::protobuf::Message* reply = nullptr;  // recorded for retries (may be null)
-  std::function<void(const Status&)> done;     // called exactly once
-  // Set by the sequencer when the body asked to run again later (OpContext::RetryLater; done then
-  // gets kRetryLater): the monotonic ms from which it may.
-  int64_t retry_at_ms = 0;
+  std::function<void(const Status&)> done;     // called exactly once (kRetryLater: submit it again)
 };
 
 struct SequencerStats {

@@ -511,3 +511,30 @@ TEST_CASE("directory leases hold across a metadata service restart", "[client][i
   REQUIRE_OK(seen);
   CHECK(seen->ino() == theirs->attr.ino());
 }
+
+TEST_CASE("a create refused for quota in a leased directory leaves its name to weft-meta and the lease intact",
+          "[client][integration][dir_lease]") {
+  // A long lease: what is checked below must not depend on how fast this machine is.
+  Env e(ClusterOptions{.chunk_servers = 0, .meta_args = {"--dir-lease-ms", "30000"}});
+  e.cluster.CreateVolume("small", "t", weft::test::VolumeSpec{.quota_inodes = 3});
+  auto c = Connect(e.cluster, "small");
+  auto d = c->Mkdir(RootCaller(), c->root_ino(), "d", 0755, 0);
+  REQUIRE_OK(d);
+  Status refused;
+  int made = 0;
+  for (; made < 10; ++made) {
+    auto r = c->Create(RootCaller(), d->ino(), "f" + std::to_string(made), 0644, 0, O_RDWR, true, false);
+    if (!r.ok()) {
+      refused = r.status();
+      break;
+    }
+  }
+  REQUIRE(refused.err() == EDQUOT);
+  const uint64_t before = LeasesOf(*c).answered();
+  // The refused name was noted before the call: its lookup asks weft-meta, which has no such entry.
+  CHECK(c->Lookup(RootCaller(), d->ino(), "f" + std::to_string(made)).status().err() == ENOENT);
+  CHECK(LeasesOf(*c).answered() == before);
+  // The lease itself holds: a name never tried is still answered here.
+  CHECK(c->Lookup(RootCaller(), d->ino(), "never").status().err() == ENOENT);
+  CHECK(LeasesOf(*c).answered() == before + 1);
+}

@@ -118,3 +118,17 @@ TEST_CASE("lookup-ahead keeps a bounded number of pages, the oldest replaced fir
   CHECK(la.Find(1, "a").has_value());
   CHECK(la.Find(1000, "a").has_value());
 }
+
+TEST_CASE("a change while a page is on its way is not answered from it, and an idle one costs no lock",
+          "[fuse][lookup_ahead]") {
+  LookupAhead la(60000, 1);
+  la.ChangedIno(1);  // no page, none on its way: nothing to keep from anything
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(la.Missed(kDir, MonoMs()));  // a fetch starts
+  const int64_t sent = MonoMs();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  la.ChangedIno(2);  // e.g. a write while the page is on its way
+  la.Store(kDir, "", Page({{"a", 1}, {"b", 2}}), true, sent);
+  CHECK(la.Find(kDir, "a").has_value());
+  CHECK_FALSE(la.Find(kDir, "b").has_value());
+}

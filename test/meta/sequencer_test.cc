@@ -3,8 +3,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
+#include "common/clock.h"
 #include "server/meta/sequencer.h"
 #include "test/meta/support/core_fixture.h"
 
@@ -160,4 +162,44 @@ TEST_CASE("a group syncs unless every op in it skipped the sync", "[meta][sequen
     return Err(EEXIST, "fails");
   }).err() == EEXIST);
   CHECK(seq.stats().synced_groups == 1);
+}
+
+TEMPLATE_TEST_CASE("an op that asks to run later leaves no trace and no recorded reply", "[meta][sequencer][dir_lease]",
+                   ENGINES) {
+  TestType engine;
+  auto kv = engine.Open();
+  Env e;
+  Sequencer seq(kv.get(), e.env);
+  // The same (session, request id) three times: asks to run later, then runs, then is a retry.
+  auto submit = [&](std::function<Status(OpContext&)> body) {
+    std::promise<Status> result;
+    PendingOp op;
+    op.session_id = 7;
+    op.request_id = 1;
+    op.body = std::move(body);
+    op.done = [&result](const Status& s) { result.set_value(s); };
+    seq.Submit(std::move(op));
+    return result.get_future().get();
+  };
+  Status later = submit([](OpContext& ctx) {
+    ctx.batch().Put("xr", "first");
+    return ctx.RetryLater(MonoMs() + 10);
+  });
+  CHECK(later.err() == kRetryLater);
+  CHECK(Get(*kv, "xr") == "<absent>");
+  int runs = 0;
+  Status ran = submit([&](OpContext& ctx) {
+    ++runs;
+    ctx.batch().Put("xr", "second");
+    return Status::Ok();
+  });
+  CHECK(ran.ok());
+  CHECK(runs == 1);  // not answered from a record: none was kept for the first attempt
+  CHECK(Get(*kv, "xr") == "second");
+  Status retried = submit([&](OpContext&) {
+    ++runs;
+    return Err(EIO, "must not run");
+  });
+  CHECK(retried.ok());  // the recorded reply of the run that happened
+  CHECK(runs == 1);
 }

@@ -97,29 +97,28 @@ Status DeleteDirInode(OpContext& ctx, const rec::Inode& dir) {
   return Status::Ok();
 }
 
+namespace {
+void AppendLease(Leases* leases, uint64_t dir, uint64_t grant, uint32_t ms) {
+  DirLease* l = leases->Add();
+  l->set_dir(dir);
+  l->set_grant(grant);
+  l->set_ms(ms);
+}
+}  // namespace
+
 Status NoteAdd(OpContext& ctx, uint64_t dir, Leases* leases) {
   DirLeases* table = ctx.env().leases;
   if (table == nullptr) return Status::Ok();
   auto r = table->Add(dir, ctx.session().id(), MonoMs());
   if (r.wait_until != 0) return ctx.RetryLater(r.wait_until);
-  if (r.grant != 0) {
-    DirLease* l = leases->Add();
-    l->set_dir(dir);
-    l->set_grant(r.grant);
-    l->set_ms(table->lease_ms());
-  }
+  if (r.grant != 0) AppendLease(leases, dir, r.grant, table->lease_ms());
   return Status::Ok();
 }
 
 void GrantLease(OpContext& ctx, uint64_t dir, Leases* leases) {
   DirLeases* table = ctx.env().leases;
   if (table == nullptr) return;
-  if (uint64_t grant = table->Grant(dir, ctx.session().id(), MonoMs())) {
-    DirLease* l = leases->Add();
-    l->set_dir(dir);
-    l->set_grant(grant);
-    l->set_ms(table->lease_ms());
-  }
+  if (uint64_t grant = table->Grant(dir, ctx.session().id(), MonoMs())) AppendLease(leases, dir, grant, table->lease_ms());
 }
 
 }  // namespace weft::meta::ops
