@@ -41,17 +41,18 @@ Status MetaCore::LoadSessions() {
   std::string prefix = keys::Prefix(keys::kSession);
   auto it = kv_->Scan(prefix, keys::PrefixEnd(prefix));
   size_t n = 0;
+  bool leases = false;
   for (; it->Valid(); it->Next()) {
     rec::Session s;
     if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) return Err(EIO, "corrupt session");
     sessions_.Add(s.id(), s.volume_id());
+    leases = leases || s.dir_leases();
     ++n;
   }
   RETURN_IF_ERROR(it->status());
-  if (n > 0) {
-    spdlog::info("loaded {} client sessions (each gets a fresh {} ms TTL)", n, options_.session_ttl_ms);
-    leases_.StartQuiet(MonoMs());  // they may trust directory leases granted before the restart
-  }
+  if (n > 0) spdlog::info("loaded {} client sessions (each gets a fresh {} ms TTL)", n, options_.session_ttl_ms);
+  // Sessions that were granted directory leases may still trust one granted before the restart.
+  if (leases) leases_.StartQuiet(MonoMs());
   return Status::Ok();
 }
 

@@ -13,8 +13,9 @@
 //   directory never gets a lease again (its holder no longer knows every name in it).
 // - An expired lease whose record is intact (no other session added since) is renewed by the holder's
 //   next add: nothing it knows was broken meanwhile.
-// - A restarted weft-meta has forgotten its leases: when sessions survived the restart, every add to a
-//   directory without a record waits until lease_ms after the start.
+// - A restarted weft-meta has forgotten its leases: when sessions that were ever granted one survived
+//   the restart (rec::Session.dir_leases), every add to a directory without a record waits until
+//   lease_ms after the start.
 // - Removals, renames out of the directory, reads and attribute changes do not touch leases: they
 //   cannot make a name the holder does not know exist.
 //

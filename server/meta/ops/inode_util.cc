@@ -118,7 +118,14 @@ Status NoteAdd(OpContext& ctx, uint64_t dir, Leases* leases) {
 void GrantLease(OpContext& ctx, uint64_t dir, Leases* leases) {
   DirLeases* table = ctx.env().leases;
   if (table == nullptr) return;
-  if (uint64_t grant = table->Grant(dir, ctx.session().id(), MonoMs())) AppendLease(leases, dir, grant, table->lease_ms());
+  uint64_t grant = table->Grant(dir, ctx.session().id(), MonoMs());
+  if (grant == 0) return;
+  AppendLease(leases, dir, grant, table->lease_ms());
+  if (!ctx.session().dir_leases()) {  // once per session, in the same batch as the Mkdir
+    rec::Session s = ctx.session();
+    s.set_dir_leases(true);
+    ctx.Put(keys::Session(s.id()), s);
+  }
 }
 
 }  // namespace weft::meta::ops
