@@ -14,6 +14,7 @@ namespace {
 
 constexpr int64_t kRestMs = 1000;          // after a failure, no new connection for this long
 constexpr int kConnectTimeoutMs = 2000;    // at most; less when the call's timeout is shorter
+constexpr size_t kReplyBuffer = 16 * 1024;  // per connection: most replies arrive in one recv
 
 // The status a REPLY with kWireError carries: message in msg, "<code>\n<details>" in the payload.
 grpc::Status ErrorOf(const ReceivedFrame& f) {
@@ -60,7 +61,7 @@ std::optional<MetaWireClient::Conn> MetaWireClient::Take() {
   {
     std::lock_guard lock(mu_);
     if (!idle_.empty()) {
-      Conn c = idle_.back();
+      Conn c = std::move(idle_.back());
       idle_.pop_back();
       return c;
     }
@@ -77,7 +78,7 @@ std::optional<MetaWireClient::Conn> MetaWireClient::Take() {
     if (port != 0) spdlog::debug("metadata wire: cannot connect to {} port {}: using gRPC", host_, port);
     return std::nullopt;
   }
-  return Conn{fd, gen};
+  return Conn{fd, gen, std::make_shared<FrameReader>(fd, kReplyBuffer)};
 }
 
 void MetaWireClient::Give(Conn c) {
@@ -87,7 +88,7 @@ void MetaWireClient::Give(Conn c) {
     if (open_ > 0) --open_;
     return;
   }
-  idle_.push_back(c);
+  idle_.push_back(std::move(c));
 }
 
 void MetaWireClient::Drop(Conn c, const std::string& why) {
@@ -115,7 +116,7 @@ std::optional<grpc::Status> MetaWireClient::Call(WireMethod method, const google
     fallbacks_.fetch_add(1);
     return std::nullopt;
   }
-  auto reply = ReceiveFrame(c->fd, WireReplyLimits(), timeout_ms);
+  auto reply = c->reader->Next(WireReplyLimits(), timeout_ms);
   if (!reply.ok()) {
     Drop(*c, reply.status().ToString());
     if (reply.status().err() == ETIMEDOUT) {
@@ -124,9 +125,9 @@ std::optional<grpc::Status> MetaWireClient::Call(WireMethod method, const google
     fallbacks_.fetch_add(1);
     return std::nullopt;
   }
-  if (reply->header.type != kWireReply || reply->header.request_id != id) {
-    Drop(*c, fmt::format("a reply of type {} for request {} while waiting for {}", reply->header.type,
-                         reply->header.request_id, id));
+  if (reply->header.type != kWireReply || reply->header.request_id != id || c->reader->buffered() > 0) {
+    Drop(*c, fmt::format("a reply of type {} for request {} while waiting for {} ({} bytes after it)",
+                         reply->header.type, reply->header.request_id, id, c->reader->buffered()));
     fallbacks_.fetch_add(1);
     return std::nullopt;
   }

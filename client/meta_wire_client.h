@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -50,6 +51,7 @@ class MetaWireClient {
   struct Conn {
     int fd = -1;
     uint64_t generation = 0;
+    std::shared_ptr<FrameReader> reader;  // reads fd's replies (one recv for a small one)
   };
   std::optional<Conn> Take();
   void Give(Conn c);

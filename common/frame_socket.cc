@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstring>
 #include <string>
 
 #include "common/clock.h"
@@ -132,11 +134,15 @@ Status SendFrame(int fd, uint8_t type, uint16_t flags, uint64_t request_id, std:
   return Status::Ok();
 }
 
-StatusOr<ReceivedFrame> ReceiveFrame(int fd, const FrameLimits& limits, int timeout_ms, std::span<char> into) {
-  const int64_t deadline = timeout_ms < 0 ? -1 : MonoMs() + timeout_ms;
+namespace {
+
+// One frame, read through read(out, n, &got): exactly n bytes or an error, got counting what came (to
+// tell a clean close from a torn frame).
+template <typename ReadExact>
+StatusOr<ReceivedFrame> ParseFrame(ReadExact&& read, const FrameLimits& limits, std::span<char> into) {
   uint8_t fixed[kFixedHeaderSize];
   size_t got = 0;
-  if (Status s = ReadFull(fd, reinterpret_cast<char*>(fixed), kFixedHeaderSize, deadline, &got); !s.ok()) {
+  if (Status s = read(reinterpret_cast<char*>(fixed), kFixedHeaderSize, &got); !s.ok()) {
     if (s.err() == ECONNRESET && got == 0) return Err(ECONNRESET, "connection closed at a frame boundary");
     if (s.err() == ECONNRESET) return Err(EPROTO, "truncated frame ({} of {} header bytes)", got,
                                           kFixedHeaderSize);
@@ -151,7 +157,7 @@ StatusOr<ReceivedFrame> ReceiveFrame(int fd, const FrameLimits& limits, int time
   while (f.msg.size() < head->header_len) {
     size_t at = f.msg.size();
     f.msg.resize(at + std::min<size_t>(kStep, head->header_len - at));
-    if (Status s = ReadFull(fd, f.msg.data() + at, f.msg.size() - at, deadline, &got); !s.ok()) {
+    if (Status s = read(f.msg.data() + at, f.msg.size() - at, &got); !s.ok()) {
       return s.err() == ECONNRESET ? Err(EPROTO, "truncated frame") : s;
     }
   }
@@ -166,11 +172,98 @@ StatusOr<ReceivedFrame> ReceiveFrame(int fd, const FrameLimits& limits, int time
     f.payload.resize(head->payload_len);  // at most the limits' max_payload
     dst = f.payload.data();
   }
-  if (Status s = ReadFull(fd, dst, head->payload_len, deadline, &got); !s.ok()) {
+  if (Status s = read(dst, head->payload_len, &got); !s.ok()) {
     return s.err() == ECONNRESET ? Err(EPROTO, "truncated frame") : s;
   }
   RETURN_IF_ERROR(VerifyPayloadCrc(f.header, std::string_view(dst, head->payload_len)));
   return f;
+}
+
+}  // namespace
+
+StatusOr<ReceivedFrame> ReceiveFrame(int fd, const FrameLimits& limits, int timeout_ms, std::span<char> into) {
+  const int64_t deadline = timeout_ms < 0 ? -1 : MonoMs() + timeout_ms;
+  return ParseFrame([&](char* out, size_t n, size_t* got) { return ReadFull(fd, out, n, deadline, got); }, limits,
+                    into);
+}
+
+FrameReader::FrameReader(int fd, size_t buffer_bytes)
+    : fd_(fd), cap_(buffer_bytes), buf_(buffer_bytes ? new char[buffer_bytes] : nullptr) {}
+
+StatusOr<ReceivedFrame> FrameReader::Next(const FrameLimits& limits, int timeout_ms, std::span<char> into) {
+  const int64_t deadline = timeout_ms < 0 ? -1 : MonoMs() + timeout_ms;
+  return ParseFrame(
+      [&](char* out, size_t n, size_t* got) {
+        *got = 0;
+        return Take(out, n, deadline, got);
+      },
+      limits, into);
+}
+
+Status FrameReader::Take(char* out, size_t n, int64_t deadline_ms, size_t* got) {
+  while (*got < n) {
+    if (buffered() > 0) {
+      size_t k = std::min(n - *got, buffered());
+      std::memcpy(out + *got, buf_.get() + begin_, k);
+      begin_ += k;
+      *got += k;
+      continue;
+    }
+    // A small rest comes through the buffer, with whatever follows it; a large one straight to out.
+    if (n - *got < cap_ / 2) {
+      RETURN_IF_ERROR(Fill(deadline_ms));
+      continue;
+    }
+    auto r = ReceiveSome(out + *got, n - *got, deadline_ms);
+    if (!r.ok()) return r.status();
+    if (*r == 0) return Err(ECONNRESET, "connection closed by peer");
+    *got += *r;
+  }
+  return Status::Ok();
+}
+
+Status FrameReader::Fill(int64_t deadline_ms) {
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+  } else if (begin_ > 0) {
+    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  auto r = ReceiveSome(buf_.get() + end_, cap_ - end_, deadline_ms);
+  if (!r.ok()) return r.status();
+  if (*r == 0) return Err(ECONNRESET, "connection closed by peer");
+  end_ += *r;
+  return Status::Ok();
+}
+
+StatusOr<size_t> FrameReader::ReceiveSome(char* out, size_t n, int64_t deadline_ms) {
+  for (;;) {
+    // The receive waits on SO_RCVTIMEO. One already set that ends within 10 ms after the deadline does:
+    // a connection whose calls share one timeout sets it once.
+    int want = 0;  // 0 = forever
+    if (deadline_ms >= 0) {
+      int64_t left = deadline_ms - MonoMs();
+      if (left <= 0) return Err(ETIMEDOUT, "no reply in time");
+      want = static_cast<int>(std::min<int64_t>(left, INT32_MAX / 1000));
+    }
+    bool fits = want == 0 ? timeout_set_ms_ == 0 : timeout_set_ms_ >= want && timeout_set_ms_ <= want + 10;
+    if (!fits) {
+      timeval tv{.tv_sec = want / 1000, .tv_usec = (want % 1000) * 1000};
+      if (setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) return Err(errno, "set SO_RCVTIMEO");
+      timeout_set_ms_ = want;
+    }
+    ssize_t r = recv(fd_, out, n, 0);
+    if (r >= 0) return static_cast<size_t>(r);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return Err(errno, "recv");
+    // The wait ran out, or the socket does not block: poll for what is left.
+    if (deadline_ms >= 0) {
+      RETURN_IF_ERROR(WaitReadable(fd_, deadline_ms));
+    } else if (pollfd p{.fd = fd_, .events = POLLIN, .revents = 0}; poll(&p, 1, -1) < 0 && errno != EINTR) {
+      return Err(errno, "poll");
+    }
+  }
 }
 
 }  // namespace weft

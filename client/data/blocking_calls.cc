@@ -2,29 +2,32 @@
 
 #include <unistd.h>
 
-#include "common/frame_socket.h"
 #include "common/net.h"
 
 namespace weft::client {
+
+namespace {
+constexpr size_t kReplyBuffer = 16 * 1024;  // per connection: a 4 KiB read's reply arrives in one recv
+}  // namespace
 
 BlockingCalls::BlockingCalls(size_t max_idle_per_server, size_t max_open)
     : max_idle_per_server_(max_idle_per_server), max_open_(max_open) {}
 
 BlockingCalls::~BlockingCalls() {
   std::lock_guard lock(mu_);
-  for (auto& [addr, fds] : idle_) {
-    for (int fd : fds) close(fd);
+  for (auto& [addr, conns] : idle_) {
+    for (auto& c : conns) close(c->fd());
   }
 }
 
-StatusOr<int> BlockingCalls::Take(const std::string& address, int timeout_ms) {
+StatusOr<BlockingCalls::Conn> BlockingCalls::Take(const std::string& address, int timeout_ms) {
   {
     std::lock_guard lock(mu_);
     auto it = idle_.find(address);
     if (it != idle_.end() && !it->second.empty()) {
-      int fd = it->second.back();
+      Conn c = std::move(it->second.back());
       it->second.pop_back();
-      return fd;
+      return c;
     }
     if (open_ >= max_open_) return Err(EAGAIN, "{} blocking data connections busy", open_);
     ++open_;
@@ -34,59 +37,63 @@ StatusOr<int> BlockingCalls::Take(const std::string& address, int timeout_ms) {
   if (!fd.ok()) {
     std::lock_guard lock(mu_);
     --open_;
+    return fd.status();
   }
-  return fd;
+  return std::make_unique<FrameReader>(*fd, kReplyBuffer);
 }
 
-void BlockingCalls::Give(const std::string& address, int fd) {
+void BlockingCalls::Give(const std::string& address, Conn c) {
   std::lock_guard lock(mu_);
-  auto& fds = idle_[address];
-  if (fds.size() < max_idle_per_server_) {
-    fds.push_back(fd);
+  auto& conns = idle_[address];
+  if (conns.size() < max_idle_per_server_) {
+    conns.push_back(std::move(c));
     return;
   }
-  close(fd);
+  close(c->fd());
   --open_;
 }
 
-void BlockingCalls::Forget(int fd) {
-  close(fd);
+void BlockingCalls::Forget(Conn c) {
+  close(c->fd());
   std::lock_guard lock(mu_);
   --open_;
 }
 
 StatusOr<DataReply> BlockingCalls::Call(const std::string& address, uint8_t type, const std::string& header,
                                         std::span<char> into, int timeout_ms) {
-  auto fd = Take(address, timeout_ms);
-  if (!fd.ok()) return fd.status();
+  auto c = Take(address, timeout_ms);
+  if (!c.ok()) return c.status();
   uint64_t id;
   {
     std::lock_guard lock(mu_);
     id = next_id_++;
   }
-  if (Status s = SendFrame(*fd, type, 0, id, header); !s.ok()) {
-    Forget(*fd);
+  if (Status s = SendFrame((*c)->fd(), type, 0, id, header); !s.ok()) {
+    Forget(std::move(*c));
     return s;
   }
   // Data-plane limits (common/frame.h's defaults): a reply's payload is at most a chunk.
-  auto f = ReceiveFrame(*fd, FrameLimits{}, timeout_ms, into);
+  auto f = (*c)->Next(FrameLimits{}, timeout_ms, into);
   if (!f.ok()) {
-    Forget(*fd);
+    Forget(std::move(*c));
     return f.status();
   }
   DataReply reply;
-  if (f->header.type != FRAME_REPLY || f->header.request_id != id || !reply.ParseFromString(f->msg)) {
-    Forget(*fd);
-    return Err(EPROTO, "a bad reply from {} (type {}, request {} for {})", address, f->header.type,
-               f->header.request_id, id);
+  // One reply per request: bytes after it mean the connection is out of step.
+  if (f->header.type != FRAME_REPLY || f->header.request_id != id || (*c)->buffered() > 0 ||
+      !reply.ParseFromString(f->msg)) {
+    size_t extra = (*c)->buffered();
+    Forget(std::move(*c));
+    return Err(EPROTO, "a bad reply from {} (type {}, request {} for {}, {} bytes after it)", address,
+               f->header.type, f->header.request_id, id, extra);
   }
   // A reply carries at most what was asked; its length says how much of the payload is data.
   if (reply.length() > f->header.payload_len) {
-    Forget(*fd);
+    Forget(std::move(*c));
     return Err(EPROTO, "a reply from {} claims {} bytes with a payload of {}", address, reply.length(),
                f->header.payload_len);
   }
-  Give(address, *fd);
+  Give(address, std::move(*c));
   return reply;
 }
 

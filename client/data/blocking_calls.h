@@ -13,12 +13,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "common/frame_socket.h"
 #include "common/status.h"
 #include "weft/data.pb.h"
 
@@ -39,14 +41,16 @@ class BlockingCalls {
                            std::span<char> into, int timeout_ms);
 
  private:
-  StatusOr<int> Take(const std::string& address, int timeout_ms);
-  void Give(const std::string& address, int fd);
-  void Forget(int fd);
+  // A connection is its socket's FrameReader (which keeps the descriptor, owned here).
+  using Conn = std::unique_ptr<FrameReader>;
+  StatusOr<Conn> Take(const std::string& address, int timeout_ms);
+  void Give(const std::string& address, Conn c);
+  void Forget(Conn c);
 
   const size_t max_idle_per_server_;
   const size_t max_open_;
   std::mutex mu_;
-  std::unordered_map<std::string, std::vector<int>> idle_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, std::vector<Conn>> idle_;  // GUARDED_BY(mu_)
   size_t open_ = 0;                                         // GUARDED_BY(mu_): idle and busy
   uint64_t next_id_ = 1;                                    // GUARDED_BY(mu_)
 };

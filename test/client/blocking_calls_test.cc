@@ -1,6 +1,7 @@
 // BlockingCalls (client/data/blocking_calls.h) against a scripted peer on loopback: a clean reply lands
 // in the caller's buffer and the connection is reused; a peer that closes, answers the wrong request,
-// sends garbage or claims more data than it sends costs that connection only, with a clear error.
+// sends garbage, claims more data than it sends or sends more than one reply costs that connection
+// only, with a clear error.
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -89,6 +90,11 @@ TEST_CASE("a blocking data call fails clearly on a peer that misbehaves, and ope
       case 1: return SendFrame(fd, FRAME_REPLY, 0, f.header.request_id + 1, ReplyOf(0).SerializeAsString()).ok();
       case 2: return send(fd, "garbage garbage garbage garbage!", 32, MSG_NOSIGNAL) == 32;
       case 3: return SendFrame(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(4096).SerializeAsString(), "abc").ok();
+      case 4: {  // the reply and one more, in one send: the connection is out of step
+        std::string two = EncodeFrame(FRAME_REPLY, f.header.request_id, ReplyOf(0).SerializeAsString(), "") +
+                          EncodeFrame(FRAME_REPLY, f.header.request_id + 1, ReplyOf(0).SerializeAsString(), "");
+        return send(fd, two.data(), two.size(), MSG_NOSIGNAL) == ssize_t(two.size());
+      }
       default: return SendFrame(fd, FRAME_REPLY, 0, f.header.request_id, ReplyOf(0).SerializeAsString()).ok();
     }
   });
@@ -104,8 +110,11 @@ TEST_CASE("a blocking data call fails clearly on a peer that misbehaves, and ope
   script = 3;
   CHECK(call().status().err() == EPROTO);  // claims 4096 bytes, sends 3
   script = 4;
+  CHECK(call().status().err() == EPROTO);  // bytes after the reply
+  script = 5;
   CHECK(call().ok());
-  CHECK(peer.accepted() == 5);  // every failure cost its connection, and only that
+  CHECK(call().ok());
+  CHECK(peer.accepted() == 6);  // every failure cost its connection, and only that
   // A payload larger than the caller's buffer is refused, not written past it.
   script = 9;
   ScriptedPeer big([](int fd, const ReceivedFrame& f) {

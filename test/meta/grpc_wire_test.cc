@@ -163,6 +163,9 @@ TEST_CASE("the metadata wire authorizes every call as gRPC does", "[meta][grpc][
   CHECK(call("") == EACCES);                            // no token
   CHECK(call("wt_1_garbage") == EACCES);                // not a token
   CHECK(call(tok_u.token) == EACCES);                   // another tenant's token
+  std::string wrong = tok_t.token;                      // the right id, a wrong secret (hashed once
+  wrong.back() = wrong.back() == '0' ? '1' : '0';       // per connection, still checked)
+  CHECK(call(wrong) == EACCES);
   // A revoked token fails on its next call, on a connection opened while it was valid.
   client::MetaWireClient w("127.0.0.1", tok_t.token);
   w.SetPort(static_cast<uint16_t>(m->wire_port()));

@@ -1,6 +1,7 @@
 // Who may make a call to weft-meta: the bearer token in the call's "authorization" metadata
 // ("Bearer wt_<id>_<secret>", common/token.h), checked against the A<id> record on every call (one
-// point get and a SHA-256; nothing is cached, so a revoked token is refused on its next call).
+// point get, and a SHA-256 unless the wire computed it at HELLO; no verdict is cached, so a revoked
+// token is refused on its next call).
 //
 // The rules (docs/weftctl.md, "Security"):
 //   - Admin service: the admin token (id 0) may make every call. A tenant token may make only
@@ -37,6 +38,9 @@ struct CallAuth {
   std::string_view bearer;                         // must outlive the checks
   std::string_view peer;                           // the wire's; must outlive the checks
   const grpc::ServerContextBase* grpc = nullptr;   // a gRPC call's context: its peer, asked only for a log line
+  // HashToken of the bearer's token, when the caller computed it once for many calls (a wire
+  // connection); "" = hash it per call. Only the hash is kept: the record is still read on every call.
+  std::string_view token_hash;
   static CallAuth Of(const grpc::ServerContextBase& c);
   std::string Peer() const { return grpc ? grpc->peer() : std::string(peer); }
 };
@@ -61,6 +65,8 @@ class Auth {
 
   // Any valid token.
   AuthResult Authenticate(const CallAuth& c) const;
+  // The token_hash a connection keeps for its bearer ("" when the bearer is not "Bearer <token>").
+  static std::string HashOfBearer(std::string_view bearer);
   // No token at all, or a valid one.
   grpc::Status OptionalToken(const CallAuth& c) const;
   // The admin token.

@@ -144,8 +144,10 @@ void MetaWireServer::AcceptLoop() {
 
 void MetaWireServer::Serve(Conn* c) {
   const FrameLimits limits = WireRequestLimits();
+  // One reader for the connection's life: the client sends its HELLO and first call back to back.
+  FrameReader reader(c->fd);
   // The HELLO comes first, at once: a peer that sends nothing is not kept.
-  auto hello = ReceiveFrame(c->fd, limits, 10000);
+  auto hello = reader.Next(limits, 10000);
   if (!hello.ok() || hello->header.type != kWireHello) {
     spdlog::info("metadata wire: closed {}: {}", c->peer,
                  hello.ok() ? fmt::format("frame type {} before HELLO", hello->header.type)
@@ -155,10 +157,12 @@ void MetaWireServer::Serve(Conn* c) {
     return;
   }
   const std::string bearer = hello->msg.empty() ? "" : "Bearer " + hello->msg;
-  CallAuth auth{.bearer = bearer, .peer = c->peer};
+  // The token is hashed once per connection; every call still checks it against its record.
+  const std::string token_hash = Auth::HashOfBearer(bearer);
+  CallAuth auth{.bearer = bearer, .peer = c->peer, .token_hash = token_hash};
   std::string response;
   for (;;) {
-    auto f = ReceiveFrame(c->fd, limits, -1);
+    auto f = reader.Next(limits, -1);
     if (!f.ok()) {
       // A clean close between calls is the normal end; anything else is worth a line.
       if (f.status().err() != ECONNRESET) spdlog::info("metadata wire: closed {}: {}", c->peer, f.status().ToString());
