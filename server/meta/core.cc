@@ -1,6 +1,5 @@
 #include "server/meta/core.h"
 
-#include <future>
 
 #include <spdlog/spdlog.h>
 

@@ -8,7 +8,6 @@
 
 #include <condition_variable>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -77,9 +76,9 @@ class MetaCore {
       if constexpr (requires { AddedDir(req); }) {
         if (uint64_t dir = AddedDir(req)) WaitForLease(dir, req.session_id());
       }
-      std::promise<Status> result;
-      Submit(op, req, resp, [&result](const Status& s) { result.set_value(s); });
-      Status s = result.get_future().get();
+      OpWaiter waiter;
+      Submit(op, req, resp, waiter.Done());
+      Status s = waiter.Wait();
       if (s.err() != kRetryLater) return s;
       resp->Clear();  // the body ran into a lease granted meanwhile: wait for it, and run again
     }

@@ -1,7 +1,5 @@
 #include "server/meta/sequencer.h"
 
-#include <future>
-
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
@@ -52,13 +50,12 @@ std::deque<PendingOp> Sequencer::TakeGroup() {
 }
 
 Status Sequencer::Run(std::function<Status(OpContext&)> body) {
-  std::promise<Status> promise;
-  auto future = promise.get_future();
+  OpWaiter waiter;
   PendingOp op;
   op.body = std::move(body);
-  op.done = [&promise](const Status& s) { promise.set_value(s); };
+  op.done = waiter.Done();
   Submit(std::move(op));
-  return future.get();
+  return waiter.Wait();
 }
 
 void Sequencer::Stop() {

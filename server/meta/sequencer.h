@@ -55,6 +55,35 @@ struct PendingOp {
   std::function<void(const Status&)> done;     // called exactly once (kRetryLater: submit it again)
 };
 
+// The result of one op, for the thread that submitted it and waits. It costs no system call when the
+// op completes on that same thread (a lone client's op runs on the thread that received it), where a
+// std::promise's set_value always makes one (call_once's futex wake).
+//
+// Thread-safety: Done()'s callback may run on any thread, once; Wait on the submitting thread.
+class OpWaiter {
+ public:
+  // The op's done callback. REQUIRES: this outlives the call (Wait returns only after it ran).
+  std::function<void(const Status&)> Done() {
+    return [this](const Status& s) {
+      std::lock_guard lock(mu_);  // held through the notify: Wait cannot return (and free this) before
+      status_ = s;
+      done_ = true;
+      cv_.notify_one();
+    };
+  }
+  Status Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+    return status_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // GUARDED_BY(mu_)
+  Status status_;      // GUARDED_BY(mu_)
+};
+
 struct SequencerStats {
   uint64_t ops = 0;
   uint64_t groups = 0;

@@ -85,12 +85,16 @@ TEMPLATE_TEST_CASE("concurrent submitters share group commits", "[meta][sequence
         std::string key = "k" + std::to_string(t) + "." + std::to_string(i);
         // Each op takes a while, as a synced commit does: the others queue behind the running group
         // (with the mem engine and instant ops, submitters rarely overlap).
-        Status s = seq.Run([key](OpContext& ctx) {
+        // Every 7th op fails with its own message: each waiter must get its own op's result, whichever
+        // thread (its own, another submitter's, the sequencer's) ran the group.
+        const bool fail = i % 7 == 0;
+        Status s = seq.Run([key, fail](OpContext& ctx) {
           std::this_thread::sleep_for(std::chrono::microseconds(100));
+          if (fail) return Err(EEXIST, "{}", key);
           ctx.batch().Put(key, "v");
           return Status::Ok();
         });
-        if (!s.ok()) failed++;
+        if (fail ? s.err() != EEXIST || s.message().find(key) == std::string::npos : !s.ok()) failed++;
       }
     });
   }
@@ -100,6 +104,7 @@ TEMPLATE_TEST_CASE("concurrent submitters share group commits", "[meta][sequence
   CHECK(st.ops == kThreads * kOps);
   CHECK(st.groups < st.ops);  // some groups carried several ops
   CHECK(Get(*kv, "k7.199") == "v");
+  CHECK(Get(*kv, "k7.196") == "<absent>");  // 196 = 7 * 28: failed, left nothing
 }
 
 TEMPLATE_TEST_CASE("every op gets a unique, increasing timestamp", "[meta][sequencer]", ENGINES) {
