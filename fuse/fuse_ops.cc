@@ -376,7 +376,10 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
         }
         cookie = dh->names[static_cast<size_t>(off) - 1];
       }
-      uint32_t limit = static_cast<uint32_t>(std::clamp<size_t>(size / 32, 256, 1024));
+      // The first plus page is small (see below): the attributes of the rest are asked for only if the
+      // kernel wants them.
+      uint32_t limit = plus && off == 0 ? kFirstPlusEntries
+                                        : static_cast<uint32_t>(std::clamp<size_t>(size / 32, 256, 1024));
       auto page = Cl(req)->ReadDir(CallerOf(req), ToWeft(req, ino), cookie, limit, plus);
       if (!page.ok()) {
         err = page.status();
