@@ -35,6 +35,8 @@ ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
           ChunkIoOptions{.request_timeout_ms = o.data_timeout_ms, .retry_window_ms = o.retry_window_ms,
                          .blocking_reads = o.blocking_reads && tls_ == nullptr}),
       pool_(o.write_buffer_bytes, 16),
+      ra_pool_(std::make_shared<BufferPool>(o.readahead_total_bytes,
+                                            std::max<size_t>(4, static_cast<size_t>(o.readahead_total_bytes >> 20)))),
       cache_(o.attr_cache_ms),
       hints_(o.dir_hint_ms),
       leased_(o.dir_leases) {}

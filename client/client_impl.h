@@ -116,7 +116,8 @@ class ClientImpl final : public Client {
   ChainMap chains_;
   IoRuntime runtime_;
   ChunkIo io_;
-  BufferPool pool_;
+  BufferPool pool_;                       // write buffers: ClientOptions::write_buffer_bytes
+  std::shared_ptr<BufferPool> ra_pool_;   // readahead blocks: ClientOptions::readahead_total_bytes
   AttrCache cache_;
   DirHints hints_;
   LeasedDirs leased_;

@@ -432,7 +432,11 @@ StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t
         auto blk = std::make_shared<RaBlock>();
         blk->start = b;
         blk->len = static_cast<uint32_t>(std::min<uint64_t>(block, file_size - b));
-        blk->data = AlignedBuffer(blk->len);
+        // The reader's own blocks never wait for memory; blocks ahead of it only while every handle's
+        // readahead together stays within readahead_total_bytes.
+        blk->data = b < off + size ? ra_pool_->Force(blk->len) : ra_pool_->TryAcquire(blk->len);
+        if (blk->data.size() == 0) break;  // the readahead budget is spent: no further ahead for now
+        blk->pool = ra_pool_;
         auto promise = std::make_shared<std::promise<Status>>();
         blk->done = promise->get_future().share();
         ChunkRef c = ChunkFor(st->layout, st->ino, b, capability);

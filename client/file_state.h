@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "client/buffer_pool.h"
 #include "common/buffer.h"
 #include "common/status.h"
 #include "weft/common.pb.h"
@@ -62,6 +63,13 @@ struct RaBlock {
   uint32_t len = 0;
   AlignedBuffer data;
   std::shared_future<Status> done;
+  std::shared_ptr<BufferPool> pool;  // data goes back there (the readahead budget)
+  RaBlock() = default;
+  RaBlock(const RaBlock&) = delete;
+  RaBlock& operator=(const RaBlock&) = delete;
+  ~RaBlock() {
+    if (pool) pool->Release(std::move(data));
+  }
 };
 
 }  // namespace client

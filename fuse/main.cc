@@ -25,6 +25,7 @@ struct Options {
   std::vector<std::string> fuse_opts;  // -o values
   unsigned max_threads = 32;
   bool lookup_ahead = true;  // fuse/lookup_ahead.h
+  uint64_t memory_budget_mb = 1024;  // the process's memory (weft::FitMemoryBudget); default 1 GiB
   weft::LogOptions log;
 };
 
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
                  "retry unreachable servers this long before failing (EIO; at mount: exit)")
       ->capture_default_str();
   app.add_option("--max-threads", opt.max_threads, "FUSE worker threads")->capture_default_str();
+  app.add_option("--memory-budget-mb", opt.memory_budget_mb,
+                 "memory this process may use: lowers --write-buffer to half of it beyond a 64 MiB reserve, and "
+                 "all handles' readahead together to a quarter")
+      ->capture_default_str();
   weft::AddLogFlags(app, &opt.log);
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
   if (!token_file.empty()) {
@@ -136,6 +141,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     opt.client.token = *t;
+  }
+  if (weft::Status s = weft::FitMemoryBudget(opt.memory_budget_mb << 20, &opt.client); !s.ok()) {
+    fprintf(stderr, "weft-mount: --memory-budget-mb: %s\n", s.ToString().c_str());
+    return 2;
   }
   opt.client.attr_cache_ms = 0;  // the kernel caches attributes and entries with its own timeouts
   // The kernel drops a directory's attributes after each change in it and asks again at once; the

@@ -260,20 +260,27 @@ def report(a):
 
     mem_lines = []
     if rss:
-        mem_lines = ["| process | peak RSS (VmHWM) |", "|---|---|"]
+        # weft-chunk and weft-mount run with --memory-budget-mb (issue 9: peak RSS within the budget).
+        mem_lines = ["| process | peak RSS (VmHWM) | budget |", "|---|---|---|"]
         for system in ("weft", "moosefs"):
             for proc, e in rss.get(system, {}).items():
                 shown = f"{e['kib'] / 1024:.0f} MiB" if e["kib"] is not None else "-"
                 if e["exited"]:
                     shown += " (exited before the end: crashed?)"
-                mem_lines.append(f"| {proc} | {shown} |")
+                budget = ""
+                if system == "weft" and a.budget_mb and (proc.startswith("weft-chunk") or proc == "weft-mount"):
+                    ok = None if e["kib"] is None else e["kib"] <= a.budget_mb * 1024
+                    verdicts[f"{proc} peak RSS <= {a.budget_mb} MiB"] = ok
+                    budget = f"{a.budget_mb} MiB " + ("-" if ok is None else "ok" if ok else "MISS")
+                mem_lines.append(f"| {proc} | {shown} | {budget} |")
     mem_table = "\n".join(mem_lines)
 
     env = environment(a.workdir, a.bin, a.source)
     date = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     config = (f"size {a.size}, runtime {a.runtime}s per random job, medians of {a.runs} run(s); "
               f"metadata: weft-bench meta {a.meta}; weft volume class {a.weft_class}, replication 3; "
-              f"weft flags: {a.weft_args}; MooseFS goal 3, HDD_FSYNC_BEFORE_CLOSE={a.mfs_fsync}; "
+              f"weft flags: {a.weft_args}; weft-chunk and weft-mount memory budget "
+              f"{f'{a.budget_mb} MiB' if a.budget_mb else 'none'}; MooseFS goal 3, HDD_FSYNC_BEFORE_CLOSE={a.mfs_fsync}; "
               f"load average at start {a.load}")
     md = [f"# bench/{a.name} — {date}", "",
           f"Command: `{a.command.strip()}`  ",
@@ -325,6 +332,7 @@ def main():
         p.add_argument("--" + opt, required=True)
     p.add_argument("--source", default="")
     p.add_argument("--paired", default="", help="the paired metadata job's JSON (empty: it did not run)")
+    p.add_argument("--budget-mb", type=int, default=0, help="weft-chunk's and weft-mount's --memory-budget-mb (0: none)")
     report(p.parse_args())
 
 

@@ -37,7 +37,8 @@ weft_up() {
     mkdir -p "$weft_data/chunk$i"
     setsid "$bin/weft-chunk" --listen 127.0.0.1:0 --control-listen 127.0.0.1:0 --meta "$weft_addr" \
       --data "$weft_data/chunk$i" --failure-domain "local$i" --ready-file "$weft_data/chunk$i.ready" \
-      --cluster-key-file "$weft_data/cluster.key" $weft_chunk_args >>"$weft_logs/chunk$i.log" 2>&1 </dev/null 9>&- &
+      --cluster-key-file "$weft_data/cluster.key" --memory-budget-mb "$weft_budget_mb" $weft_chunk_args \
+      >>"$weft_logs/chunk$i.log" 2>&1 </dev/null 9>&- &
     p=$!
     pids+=("$p")
     weft_chunk_pids+=("$p")
@@ -58,7 +59,7 @@ weft_up() {
     >>"$weft_logs/weftctl.log" 2>&1 || { say "weft: volume create failed: $(tail -2 "$weft_logs/weftctl.log")"; return 1; }
   weftctl_ -o json volume show bench >"$weft_data/volume.json" 2>>"$weft_logs/weftctl.log" || true
   setsid "$bin/weft-mount" --meta "$weft_addr" --volume bench --token-file "$weft_data/admin.token" "$weft_mnt" -f \
-    $weft_mount_args \
+    --memory-budget-mb "$weft_budget_mb" $weft_mount_args \
     >>"$weft_logs/mount.log" 2>&1 </dev/null 9>&- &
   weft_mount_pid=$!
   pids+=("$weft_mount_pid")

@@ -43,7 +43,12 @@ class MetaStore {
 };
 
 // Opens (creating when missing) the RocksDB store in dir.
-StatusOr<std::unique_ptr<MetaStore>> OpenRocksMetaStore(const std::string& dir);
+// What the RocksDB store may hold in memory: its block cache, and each of its (at most two) memtables.
+struct MetaStoreMemory {
+  uint64_t block_cache_bytes = 64ull << 20;   // default 64 MiB
+  uint64_t write_buffer_bytes = 64ull << 20;  // default 64 MiB (RocksDB's)
+};
+StatusOr<std::unique_ptr<MetaStore>> OpenRocksMetaStore(const std::string& dir, const MetaStoreMemory& memory = {});
 // An empty in-memory store.
 std::unique_ptr<MetaStore> NewMemMetaStore();
 

@@ -100,14 +100,16 @@ class RocksMetaStore final : public MetaStore {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<MetaStore>> OpenRocksMetaStore(const std::string& dir) {
+StatusOr<std::unique_ptr<MetaStore>> OpenRocksMetaStore(const std::string& dir, const MetaStoreMemory& memory) {
   rocksdb::Options options;
+  options.write_buffer_size = memory.write_buffer_bytes;
+  options.max_write_buffer_number = 2;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
   options.max_open_files = 256;  // the process's descriptor budget belongs to chunk files
   options.keep_log_file_num = 4;
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(64 << 20);
+  table.block_cache = rocksdb::NewLRUCache(memory.block_cache_bytes);
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);

@@ -77,7 +77,7 @@ int RunServer(const ServerOptions& opts) {
   asio::io_context loop(1);
 
   // Storage: records, buffers, disk I/O, the chunk store.
-  auto records = OpenRocksMetaStore(opts.data_dirs.front() + "/meta");
+  auto records = OpenRocksMetaStore(opts.data_dirs.front() + "/meta", opts.records_memory);
   if (!records.ok()) {
     spdlog::critical("{}", records.status().ToString());
     return 1;

@@ -11,6 +11,7 @@
 #include "common/tls.h"
 #include "server/chunk/buffer_pool.h"
 #include "server/chunk/data_server.h"
+#include "server/chunk/meta_store.h"
 #include "server/chunk/service.h"
 
 namespace CLI {
@@ -37,9 +38,20 @@ struct ServerOptions {
   DataServerOptions data;                         // default 64 requests / 64 MiB per connection
   ServiceOptions service;                         // default 10 s forward timeout, 16 MiB chunks
   int shutdown_grace_ms = 5000;                   // wait for running requests on SIGTERM; default 5 s
+  // The process's memory, MiB (FitMemoryBudget); default 1024. 0 = leave every knob as given.
+  uint64_t memory_budget_mb = 1024;
+  MetaStoreMemory records_memory;                 // the chunk-record store's caches; set by FitMemoryBudget
   TlsFiles tls;                                   // TLS on both ports and toward peers; default off
   LogOptions log;
 };
+
+// Fits the knobs that hold memory into memory_budget_mb: kChunkReserveBytes for the process itself;
+// the record store's block cache (at most 1/16 of the budget) and memtables (2 x 1/32); the registered
+// I/O buffers (at most 1/8); the record cache (1/32); then half of what is left for client request bytes
+// in flight (--client-inflight-mb) and an eighth per connection (peers' forwarded writes included).
+// Lowers, never raises. EINVAL when less than 32 MiB would be left for requests.
+inline constexpr uint64_t kChunkReserveBytes = 64ull << 20;
+Status FitMemoryBudget(ServerOptions* o);
 
 // Registers every flag on app (the test fixture passes --listen, --control-listen, --meta, --data,
 // --cluster-key-file, --failure-domain, --ready-file, --log-level; single-valued flags keep the last value

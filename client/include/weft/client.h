@@ -39,6 +39,9 @@ struct ClientOptions {
   bool blocking_reads = true;
   uint64_t write_buffer_bytes = 256ull << 20;  // buffered + in-flight write bytes per client; default 256 MiB
   uint32_t readahead_bytes = 8u << 20;         // sequential readahead window per handle; default 8 MiB
+  // Readahead held by all handles together (blocks fetched ahead of their readers); past it a handle
+  // reads only what is asked until others' blocks are consumed. Default 256 MiB.
+  uint64_t readahead_total_bytes = 256ull << 20;
   uint32_t attr_cache_ms = 1000;      // attribute/dentry cache TTL inside the library; default 1 s (0 = off)
   uint32_t data_timeout_ms = 30000;   // per data request attempt; default 30 s
   // After a call that changes a directory, the directory's attributes in its reply answer the next
@@ -57,6 +60,14 @@ struct ClientOptions {
   // directory it made. Default on.
   bool dir_leases = true;
 };
+
+// The memory a client process may use, as weft-mount's --memory-budget-mb sets it: kClientReserveBytes
+// for the process itself (code, threads, FUSE and socket buffers, the caches bounded by entry counts),
+// and of the rest at most half for write buffers and a quarter for readahead (the last quarter is
+// headroom for the allocator). Lowers write_buffer_bytes, readahead_total_bytes and readahead_bytes to
+// fit; never raises them. EINVAL when the budget leaves less than 32 MiB beyond the reserve.
+inline constexpr uint64_t kClientReserveBytes = 64ull << 20;
+Status FitMemoryBudget(uint64_t budget_bytes, ClientOptions* o);
 
 // An open file. Opaque; obtain from Open/Create, release with Close.
 class FileHandle;
