@@ -64,7 +64,9 @@ Status FitMemoryBudget(ServerOptions* o) {
   rm.block_cache_bytes = std::min(rm.block_cache_bytes, budget / 16);
   rm.write_buffer_bytes = std::min(rm.write_buffer_bytes, std::max<uint64_t>(budget / 32, 4 * kMiB));
   const uint64_t buffer = o->buffers.buffer_size;
-  o->buffers.buffers = static_cast<size_t>(std::clamp<uint64_t>(budget / 8 / buffer, 2, o->buffers.buffers));
+  // At least 2 of them (unless fewer were asked for), at most what was asked.
+  o->buffers.buffers =
+      static_cast<size_t>(std::min<uint64_t>(o->buffers.buffers, std::max<uint64_t>(budget / 8 / buffer, 2)));
   o->meta_cache_mb = std::min<uint64_t>(o->meta_cache_mb, o->memory_budget_mb / 32);
   const uint64_t fixed = kChunkReserveBytes + rm.block_cache_bytes + 2 * rm.write_buffer_bytes +
                          o->buffers.buffers * buffer + o->meta_cache_mb * kMiB;

@@ -36,6 +36,11 @@ TEST_CASE("a chunk server's memory budget fits its caches, buffers and requests 
   REQUIRE(FitMemoryBudget(&modest).ok());
   CHECK(modest.data.client_bytes == 8 * kMiB);  // lowered only, never raised
 
+  ServerOptions few;
+  few.buffers.buffers = 1;  // fewer than the floor of 2: kept as asked
+  REQUIRE(FitMemoryBudget(&few).ok());
+  CHECK(few.buffers.buffers == 1);
+
   ServerOptions off;
   off.memory_budget_mb = 0;
   REQUIRE(FitMemoryBudget(&off).ok());
