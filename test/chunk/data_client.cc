@@ -6,12 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -57,6 +59,8 @@ TestDataClient::TestDataClient(const std::string& address, const CapabilitySigne
     close(fd_);
     throw std::runtime_error("TLS handshake with " + address + ": " + err);
   }
+  // From here SSL calls never wait on the socket (see the header): WANT_READ / WANT_WRITE mean poll.
+  fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
 }
 
 TestDataClient::~TestDataClient() {
@@ -67,10 +71,26 @@ TestDataClient::~TestDataClient() {
 void TestDataClient::SendRaw(std::string_view bytes) {
   size_t off = 0;
   while (off < bytes.size()) {
-    ssize_t n = ssl_ ? SSL_write(ssl_, bytes.data() + off, static_cast<int>(bytes.size() - off))
-                     : ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) throw std::runtime_error(std::string("send: ") + strerror(errno));
-    off += static_cast<size_t>(n);
+    if (!ssl_) {
+      ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) throw std::runtime_error(std::string("send: ") + strerror(errno));
+      off += static_cast<size_t>(n);
+      continue;
+    }
+    int n, err = SSL_ERROR_NONE;
+    {
+      std::lock_guard lock(ssl_mu_);
+      n = SSL_write(ssl_, bytes.data() + off, static_cast<int>(bytes.size() - off));
+      if (n <= 0) err = SSL_get_error(ssl_, n);
+    }
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+    } else if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
+      pollfd pfd{fd_, static_cast<short>(err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN), 0};
+      poll(&pfd, 1, 10);  // a short wait: the reader may be the one to take what blocks us
+    } else {
+      throw std::runtime_error("send: TLS error " + std::to_string(err) + ": " + strerror(errno));
+    }
   }
 }
 
@@ -99,12 +119,27 @@ std::string TestCapability(const CapabilitySigner& signer, uint64_t ino, uint8_t
 }
 
 ssize_t TestDataClient::ReadSome(char* p, size_t n, int timeout_ms) {
-  if (!ssl_ || SSL_pending(ssl_) == 0) {
+  if (!ssl_) {
     pollfd pfd{fd_, POLLIN, 0};
     if (poll(&pfd, 1, timeout_ms) <= 0) return -1;
+    ssize_t r = ::recv(fd_, p, n, 0);
+    return r > 0 ? r : 0;
   }
-  ssize_t r = ssl_ ? SSL_read(ssl_, p, static_cast<int>(n)) : ::recv(fd_, p, n, 0);
-  return r > 0 ? r : 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    {
+      std::lock_guard lock(ssl_mu_);
+      int r = SSL_read(ssl_, p, static_cast<int>(n));
+      if (r > 0) return r;
+      int err = SSL_get_error(ssl_, r);
+      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return 0;  // closed, or a TLS failure
+    }
+    int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    if (left <= 0) return -1;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, std::min(left, 100)) < 0 && errno != EINTR) return 0;
+  }
 }
 
 bool TestDataClient::ReadExact(char* p, size_t n, int timeout_ms) {

@@ -3,9 +3,13 @@
 // chains through weft-meta.
 //
 // Thread-safety: one TestDataClient per thread, except that one thread may Send while another Receives.
+// With TLS that takes care: one OpenSSL session must not be used by two threads at once (SSL_read may
+// write, and handles post-handshake messages, while SSL_write runs), so every SSL call holds ssl_mu_ and
+// the socket does not block, so that neither side waits for the network while it holds the lock.
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +61,7 @@ class TestDataClient {
   const CapabilitySigner* const signer_;
   int fd_ = -1;
   ssl_st* ssl_ = nullptr;  // TLS session over fd_, or null
+  std::mutex ssl_mu_;      // held by every call on ssl_ after the handshake
   uint64_t next_id_ = 1;
 };
 
