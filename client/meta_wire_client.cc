@@ -14,7 +14,6 @@ namespace {
 
 constexpr int64_t kRestMs = 1000;          // after a failure, no new connection for this long
 constexpr int kConnectTimeoutMs = 2000;    // at most; less when the call's timeout is shorter
-constexpr size_t kReplyBuffer = 16 * 1024;  // per connection: most replies arrive in one recv
 
 // The status a REPLY with kWireError carries: message in msg, "<code>\n<details>" in the payload.
 grpc::Status ErrorOf(const ReceivedFrame& f) {
@@ -78,7 +77,7 @@ std::optional<MetaWireClient::Conn> MetaWireClient::Take() {
     if (port != 0) spdlog::debug("metadata wire: cannot connect to {} port {}: using gRPC", host_, port);
     return std::nullopt;
   }
-  return Conn{fd, gen, std::make_shared<FrameReader>(fd, kReplyBuffer)};
+  return Conn{fd, gen, std::make_shared<FrameReader>(fd)};
 }
 
 void MetaWireClient::Give(Conn c) {

@@ -6,10 +6,6 @@
 
 namespace weft::client {
 
-namespace {
-constexpr size_t kReplyBuffer = 16 * 1024;  // per connection: a 4 KiB read's reply arrives in one recv
-}  // namespace
-
 BlockingCalls::BlockingCalls(size_t max_idle_per_server, size_t max_open)
     : max_idle_per_server_(max_idle_per_server), max_open_(max_open) {}
 
@@ -39,7 +35,7 @@ StatusOr<BlockingCalls::Conn> BlockingCalls::Take(const std::string& address, in
     --open_;
     return fd.status();
   }
-  return std::make_unique<FrameReader>(*fd, kReplyBuffer);
+  return std::make_unique<FrameReader>(*fd);  // a 4 KiB read's reply fits its buffer
 }
 
 void BlockingCalls::Give(const std::string& address, Conn c) {
