@@ -281,7 +281,7 @@ def report(a):
               f"metadata: weft-bench meta {a.meta}; weft volume class {a.weft_class}, replication 3; "
               f"weft flags: {a.weft_args}; weft-chunk and weft-mount memory budget "
               f"{f'{a.budget_mb} MiB' if a.budget_mb else 'none'}; MooseFS goal 3, HDD_FSYNC_BEFORE_CLOSE={a.mfs_fsync}; "
-              f"load average at start {a.load}")
+              f"load average at start {a.load}; {a.machine_setting}")
     md = [f"# bench/{a.name} — {date}", "",
           f"Command: `{a.command.strip()}`  ",
           f"Machine: {env.get('cpus')} CPUs ({env.get('cpu', '?')}), {env.get('mem_gib', '?')} GiB, "
@@ -310,7 +310,7 @@ def report(a):
         "name": a.name, "date": date, "command": a.command.strip(), "config": {
             "size": a.size, "runtime_s": a.runtime, "runs": int(a.runs), "jobs": a.jobs.split(","),
             "meta": a.meta, "weft_class": a.weft_class, "weft_replication": 3, "weft_args": a.weft_args,
-            "moosefs_goal": 3, "load_at_start": a.load,
+            "moosefs_goal": 3, "load_at_start": a.load, "machine_setting": a.machine_setting,
             "moosefs_fsync_before_close": int(a.mfs_fsync)},
         "environment": env, "systems": systems, "medians": medians, "runs": runs, "ratios": ratios,
         "targets": verdicts, "peak_rss_kib": rss, "failures": failures, "paired_metadata": paired,
@@ -332,6 +332,8 @@ def main():
         p.add_argument("--" + opt, required=True)
     p.add_argument("--source", default="")
     p.add_argument("--paired", default="", help="the paired metadata job's JSON (empty: it did not run)")
+    p.add_argument("--machine-setting", default="CPU idle states as the machine has them",
+                   help="what bench/compare set on the machine for the run (--cpu-latency-us)")
     p.add_argument("--budget-mb", type=int, default=0, help="weft-chunk's and weft-mount's --memory-budget-mb (0: none)")
     report(p.parse_args())
 
