@@ -1,5 +1,11 @@
 #include "client/client_impl.h"
 
+#include <algorithm>
+
+#include <sys/stat.h>
+
+#include <fcntl.h>
+
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -42,6 +48,13 @@ ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
       leased_(o.dir_leases) {}
 
 ClientImpl::~ClientImpl() {
+  if (deferred_) {
+    deferred_->Flush();  // the creates answered here reach weft-meta while the session lives
+    spdlog::info("deferred creates: {} answered here, {} refused by weft-meta after the answer",
+                 deferred_->answered(), deferred_->failed());
+    meta_.set_before_call(nullptr);
+    deferred_.reset();
+  }
   closer_.reset();  // sends the queued closes while the session lives
   {
     std::lock_guard lock(ka_mu_);
@@ -90,6 +103,32 @@ Status ClientImpl::Mount() {
           return meta_.Call(&Meta::Stub::Close, req, &resp, true);
         },
         opts_.close_batch_ms, /*max_batch=*/256);
+  }
+  if (opts_.deferred_creates && leased_.enabled() && !read_only_) {
+    deferred_ = std::make_unique<DeferredCreates>(
+        [this](uint32_t count) -> StatusOr<uint64_t> {
+          ReserveInodesRequest req;
+          req.set_count(count);
+          ReserveInodesResponse resp;
+          RETURN_IF_ERROR(meta_.Call(&Meta::Stub::ReserveInodes, req, &resp, true, /*synced=*/true));
+          if (resp.count() != count) return Err(EIO, "weft-meta reserved {} inodes, not {}", resp.count(), count);
+          return resp.first();
+        },
+        [this](const CreateBatchRequest& req) -> StatusOr<CreateBatchResponse> {
+          CreateBatchResponse resp;
+          RETURN_IF_ERROR(meta_.Call(&Meta::Stub::CreateBatch, req, &resp, true));
+          return resp;
+        },
+        [this](const CreateBatchRequest& req, const CreateBatchResponse& resp, int64_t sent_ms) {
+          std::vector<uint64_t> dirs;
+          for (const auto& e : req.creates()) dirs.push_back(e.parent());
+          std::sort(dirs.begin(), dirs.end());
+          dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+          leased_.BatchReplied(dirs, resp.leases(), sent_ms);
+        },
+        DeferredCreates::Options{.delay_ms = opts_.deferred_create_delay_ms});
+    flush_deferred_ = [d = deferred_.get()] { d->Flush(); };
+    meta_.set_before_call(&flush_deferred_);
   }
   keepalive_ = std::thread([this] { KeepaliveLoop(); });
   spdlog::info("mounted volume {} (id {}, root inode {}, session {})", opts_.volume, volume_id_, root_ino_,
@@ -176,8 +215,66 @@ StatusOr<Attr> ClientImpl::Mknod(const Caller& c, uint64_t parent, std::string_v
   return resp.attr();
 }
 
+namespace {
+// Whether the owner's permission bits of mode allow the access open_flags ask for (a deferred create
+// opens the file later by inode, with the usual checks).
+bool OwnerMayOpen(mode_t mode, int open_flags) {
+  switch (open_flags & O_ACCMODE) {
+    case O_RDONLY: return mode & S_IRUSR;
+    case O_WRONLY: return mode & S_IWUSR;
+    default: return (mode & S_IRUSR) && (mode & S_IWUSR);
+  }
+}
+}  // namespace
+
+std::optional<CreateResult> ClientImpl::TryDeferCreate(const Caller& c, uint64_t parent, std::string_view name,
+                                                       mode_t mode, mode_t umask, int open_flags) {
+  const mode_t perm = mode & 07777 & ~umask;
+  if (!deferred_ || (perm & (S_ISUID | S_ISGID)) || !OwnerMayOpen(perm, open_flags)) return std::nullopt;
+  const int64_t now_ns = NowUnixNs();
+  Timespec now;
+  now.set_sec(now_ns / 1'000'000'000);
+  now.set_nsec(static_cast<uint32_t>(now_ns % 1'000'000'000));
+  auto dir_after = leased_.MayDefer(parent, name, c, now);
+  if (!dir_after) return std::nullopt;
+  const uint64_t ino = deferred_->TakeIno();
+  if (ino == 0) return std::nullopt;
+  Attr a;
+  a.set_ino(ino);
+  a.set_mode(S_IFREG | perm);
+  a.set_uid(c.uid());
+  a.set_gid(c.gid());
+  a.set_nlink(1);
+  *a.mutable_atime() = now;
+  *a.mutable_mtime() = now;
+  *a.mutable_ctime() = now;
+  a.set_volume_id(volume_id_);
+  a.set_no_xattrs(true);
+  DeferredCreate e;
+  *e.mutable_caller() = c;
+  e.set_parent(parent);
+  e.set_name(std::string(name));
+  e.set_ino(ino);
+  e.set_mode(mode & 07777);
+  e.set_umask(umask);
+  *e.mutable_time() = now;
+  leased_.WillAdd(parent, name);
+  deferred_->Add(std::move(e));
+  cache_.DropAttr(parent);
+  if (dir_after->ino() == parent) hints_.Put(*dir_after);
+  CreateResult out;
+  out.attr = a;
+  out.handle = AttachHandle(a, 0, open_flags & ~O_TRUNC, "", 0);
+  out.handle->opener = c;
+  out.handle->deferred.store(true);
+  return out;
+}
+
 StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std::string_view name, mode_t mode,
                                           mode_t umask, int open_flags, bool exclusive, bool open) {
+  if (open) {
+    if (auto deferred = TryDeferCreate(c, parent, name, mode, umask, open_flags)) return std::move(*deferred);
+  }
   CreateRequest req;
   *req.mutable_caller() = c;
   req.set_parent(parent);

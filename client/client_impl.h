@@ -5,11 +5,13 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
 #include "client/attr_cache.h"
 #include "client/close_batcher.h"
+#include "client/deferred_creates.h"
 #include "client/dir_hints.h"
 #include "client/leased_dirs.h"
 #include "client/buffer_pool.h"
@@ -70,6 +72,8 @@ class ClientImpl final : public Client {
 
   // The directory leases this session holds (tests read how many lookups they answered).
   const LeasedDirs& leased_dirs() const { return leased_; }
+  // The deferred creates (null unless ClientOptions::deferred_creates).
+  DeferredCreates* deferred_creates() { return deferred_.get(); }
 
  private:
   // file_io.cc
@@ -82,6 +86,12 @@ class ClientImpl final : public Client {
   // after checking the caller's write permission.
   StatusOr<std::string> TruncateCapability(const Caller& c, uint64_t ino, FileHandle* fh);
   void DetachHandle(FileHandle* fh);
+  // A handle of a deferred create: its create sent (or its refusal returned), then the file opened at
+  // weft-meta by inode, so that the handle has what writes need. A no-op for other handles.
+  Status EnsureOpened(FileHandle* fh);
+  // The create answered here when it may be (ClientOptions::deferred_creates); nullopt otherwise.
+  std::optional<CreateResult> TryDeferCreate(const Caller& c, uint64_t parent, std::string_view name, mode_t mode,
+                                             mode_t umask, int open_flags);
   std::shared_ptr<InodeState> FindInode(uint64_t ino);
   Status FlushBufLocked(FileHandle* fh);  // REQUIRES: fh->mu held
   Status WaitInflight(InodeState& st, uint32_t index, uint32_t begin, uint32_t end);
@@ -135,6 +145,8 @@ class ClientImpl final : public Client {
   bool stopping_ = false;  // GUARDED_BY(ka_mu_)
   std::thread keepalive_;
   std::unique_ptr<CloseBatcher> closer_;  // null when close_batch_ms is 0
+  std::unique_ptr<DeferredCreates> deferred_;  // null unless ClientOptions::deferred_creates
+  std::function<void()> flush_deferred_;      // MetaClient's before-call hook while deferred_ lives
 };
 
 }  // namespace weft::client

@@ -74,6 +74,10 @@ FileHandle* ClientImpl::AttachHandle(const Attr& attr, uint64_t meta_handle, int
       w = st;
     }
   }
+  if (st->layout.chunk_size() == 0 && attr.layout().chunk_size() != 0) {
+    std::lock_guard lock(st->mu);
+    st->layout = attr.layout();  // a deferred create's inode, opened at weft-meta since
+  }
   auto owned = std::make_shared<FileHandle>();
   FileHandle* fh = owned.get();
   fh->inode = st;
@@ -108,6 +112,34 @@ void ClientImpl::DetachHandle(FileHandle* fh) {
   auto it = inodes_.find(st->ino);
   st.reset();
   if (it != inodes_.end() && it->second.expired()) inodes_.erase(it);
+}
+
+Status ClientImpl::EnsureOpened(FileHandle* fh) {
+  if (!fh->deferred.load()) return Status::Ok();
+  std::lock_guard lock(fh->open_mu);
+  if (!fh->deferred.load()) return Status::Ok();
+  auto st = fh->inode;
+  deferred_->Flush();
+  RETURN_IF_ERROR(deferred_->Failure(st->ino));
+  OpenRequest req;
+  *req.mutable_caller() = fh->opener;
+  req.set_ino(st->ino);
+  req.set_flags(static_cast<uint32_t>(fh->flags & ~(O_CREAT | O_EXCL | O_TRUNC)));
+  OpenResponse resp;
+  RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Open, req, &resp, true));
+  const int64_t issued = MonoMs();
+  {
+    std::lock_guard il(st->mu);
+    if (st->layout.chunk_size() == 0) st->layout = resp.attr().layout();
+  }
+  fh->meta_handle = resp.handle();
+  {
+    std::lock_guard cl(fh->cap_mu);
+    fh->capability = resp.capability();
+    fh->cap_renew_at = RenewAt(issued, resp.capability_ttl_ms());
+  }
+  fh->deferred.store(false);
+  return Status::Ok();
 }
 
 StatusOr<FileHandle*> ClientImpl::Open(const Caller& c, uint64_t ino, int flags) {
@@ -224,6 +256,7 @@ Status ClientImpl::FlushBufLocked(FileHandle* fh) {
 Status ClientImpl::Write(FileHandle* fh, uint64_t off, const char* data, size_t size) {
   if (size == 0) return Status::Ok();
   if (read_only_) return Err(EROFS, "volume is mounted read-only");
+  RETURN_IF_ERROR(EnsureOpened(fh));
   auto st = fh->inode;
   uint32_t cs = st->layout.chunk_size();
   if (cs == 0 || st->layout.chains_size() == 0) return Err(EIO, "inode {} has no data layout", st->ino);
@@ -344,6 +377,14 @@ Status ClientImpl::Fsync(FileHandle* fh) { return FlushImpl(fh, /*durable=*/true
 // length durable in weft-meta.
 Status ClientImpl::FlushImpl(FileHandle* fh, bool durable) {
   auto st = fh->inode;
+  if (fh->deferred.load()) {  // never written (a write opens it): only the create to report
+    if (durable) {
+      deferred_->Flush();
+      RETURN_IF_ERROR(deferred_->Failure(st->ino));
+      return meta_.Sync();
+    }
+    return deferred_->Failure(st->ino);
+  }
   {
     std::lock_guard lock(fh->mu);
     RETURN_IF_ERROR(FlushBufLocked(fh));
@@ -370,6 +411,11 @@ Status ClientImpl::FlushImpl(FileHandle* fh, bool durable) {
 }
 
 Status ClientImpl::Close(FileHandle* fh) {
+  if (fh->deferred.load()) {  // not open at weft-meta: nothing to close there
+    Status s = deferred_->Failure(fh->inode->ino);
+    DetachHandle(fh);
+    return s;
+  }
   Status s = Flush(fh);
   CloseRequest req;
   req.set_handle(fh->meta_handle);
@@ -471,6 +517,7 @@ StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t
 StatusOr<size_t> ClientImpl::Read(FileHandle* fh, uint64_t off, size_t size, char* buf) {
   auto st = fh->inode;
   if (size == 0) return size_t{0};
+  RETURN_IF_ERROR(EnsureOpened(fh));
   const uint32_t cs = st->layout.chunk_size();
   if (cs == 0) return Err(EIO, "inode {} has no data layout", st->ino);
   bool sequential;
@@ -526,6 +573,7 @@ Status ClientImpl::TruncateData(const Attr& attr, uint64_t new_size, const std::
 }
 
 StatusOr<Attr> ClientImpl::SetAttr(const Caller& c, SetAttrRequest req, FileHandle* fh) {
+  if (fh) RETURN_IF_ERROR(EnsureOpened(fh));
   *req.mutable_caller() = c;
   if (fh) req.set_handle(fh->meta_handle);
   cache_.DropAttr(req.ino());
@@ -568,6 +616,7 @@ StatusOr<Attr> ClientImpl::SetAttr(const Caller& c, SetAttrRequest req, FileHand
 
 Status ClientImpl::Allocate(FileHandle* fh, uint64_t off, uint64_t len) {
   if (read_only_) return Err(EROFS, "volume is mounted read-only");
+  RETURN_IF_ERROR(EnsureOpened(fh));
   auto st = fh->inode;
   uint64_t end = off + len;
   std::lock_guard lock(fh->mu);

@@ -79,6 +79,11 @@ class FileHandle {
   std::shared_ptr<client::InodeState> inode;
   uint64_t meta_handle = 0;
   int flags = 0;
+  // A file this client created itself (a deferred create): not open at weft-meta until it is needed
+  // (ClientImpl::EnsureOpened), then opened by inode as `opener`.
+  std::atomic<bool> deferred{false};
+  std::mutex open_mu;
+  Caller opener;
 
   std::mutex mu;  // the write buffer and grant
   std::optional<client::WriteBuf> buf;

@@ -19,9 +19,13 @@
 // Thread-safety: thread-safe.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <mutex>
+#include <optional>
+#include <vector>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -51,8 +55,8 @@ class LeasedDirs {
       if (l.dir() != made.ino() || l.grant() == 0) continue;
       if (dirs_.size() >= kMaxDirs) Prune(MonoMs());
       if (dirs_.size() >= kMaxDirs) return;
-      dirs_[made.ino()] = Dir{.grant = l.grant(), .until_ms = sent_ms + l.ms(), .mode = made.mode(),
-                              .uid = made.uid(), .gid = made.gid()};
+      dirs_[made.ino()] = Dir{.grant = l.grant(), .until_ms = sent_ms + l.ms(), .ms = l.ms(), .mode = made.mode(),
+                              .uid = made.uid(), .gid = made.gid(), .attr = made};
     }
   }
 
@@ -85,6 +89,7 @@ class LeasedDirs {
           it->second.mode = dir_after.mode();
           it->second.uid = dir_after.uid();
           it->second.gid = dir_after.gid();
+          it->second.attr = dir_after;
         }
         return;
       }
@@ -104,6 +109,46 @@ class LeasedDirs {
     if (it->second.names.contains(Hash(name))) return false;
     ++answered_;
     return true;
+  }
+
+  // Whether this session may answer a create of name in dir itself (a deferred create,
+  // client/deferred_creates.h): the lease holds for half its period more at least (the create is sent
+  // within a few ms), the name is surely absent,
+  // the caller may search and write dir by its mode as last seen, and dir is not setgid (what a new file
+  // inherits then is weft-meta's to decide). When true: dir's attributes as they will be once the create
+  // lands (mtime = ctime = now_time), for the kernel's next GETATTR of dir; ino 0 when not known.
+  std::optional<Attr> MayDefer(uint64_t dir, std::string_view name, const Caller& caller, const Timespec& now_time) {
+    if (!enabled_ || !PlainName(name)) return std::nullopt;
+    std::lock_guard lock(mu_);
+    auto it = dirs_.find(dir);
+    if (it == dirs_.end()) return std::nullopt;
+    Dir& d = it->second;
+    if (d.until_ms - d.ms / 2 <= MonoMs() || (d.mode & S_ISGID)) return std::nullopt;
+    if (!MaySearch(caller, d) || !MayWrite(caller, d) || d.names.contains(Hash(name))) return std::nullopt;
+    if (d.attr.ino() == dir) {
+      *d.attr.mutable_mtime() = now_time;
+      *d.attr.mutable_ctime() = now_time;
+    }
+    return d.attr;
+  }
+
+  // A batch of deferred creates into dirs, sent at sent_ms, came back with leases: each of dirs is
+  // renewed when they carry its lease, and forgotten when not (its lease ended).
+  void BatchReplied(const std::vector<uint64_t>& dirs, const Leases& leases, int64_t sent_ms) {
+    if (!enabled_) return;
+    std::lock_guard lock(mu_);
+    for (uint64_t dir : dirs) {
+      auto it = dirs_.find(dir);
+      if (it == dirs_.end()) continue;
+      bool renewed = false;
+      for (const DirLease& l : leases) {
+        if (l.dir() == dir && l.grant() == it->second.grant) {
+          it->second.until_ms = std::max(it->second.until_ms, sent_ms + l.ms());
+          renewed = true;
+        }
+      }
+      if (!renewed) dirs_.erase(it);
+    }
   }
 
   // dir is gone (this session removed it).
@@ -126,12 +171,27 @@ class LeasedDirs {
   struct Dir {
     uint64_t grant = 0;
     int64_t until_ms = 0;  // MonoMs
+    uint32_t ms = 0;       // the lease's period
     // The directory's mode and owner from the replies that made it and added to it (a chmod by another
     // session shows when the lease ends, within a lease period: what the kernel's attribute cache, which
     // a FUSE mount's permission checks use, allows too).
     uint32_t mode = 0, uid = 0, gid = 0;
+    Attr attr;  // the directory as last seen (ino 0 when no reply carried it)
     std::unordered_set<uint64_t> names;
   };
+  // Write permission, as weft-meta's CheckAccess decides it for a directory.
+  static bool MayWrite(const Caller& c, const Dir& d) {
+    if (c.uid() == 0) return true;
+    uint32_t bits;
+    if (c.uid() == d.uid) {
+      bits = d.mode >> 6;
+    } else if (c.gid() == d.gid || std::find(c.groups().begin(), c.groups().end(), d.gid) != c.groups().end()) {
+      bits = d.mode >> 3;
+    } else {
+      bits = d.mode;
+    }
+    return (bits & 2) != 0;
+  }
   // Search permission, as weft-meta's CheckAccess decides it for a directory.
   static bool MaySearch(const Caller& c, const Dir& d) {
     if (c.uid() == 0) return true;

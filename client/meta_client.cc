@@ -46,6 +46,8 @@ void MetaClient::Prepare(google::protobuf::Message* req, bool mutating) {
 }
 
 Status MetaClient::Sync() {
+  // Changes still queued on this side (deferred creates) go out first, so that the mark covers them.
+  if (auto* hook = before_call_.load()) (*hook)();
   const uint64_t mark = unsynced_replies_.load();
   if (synced_.load() >= mark) return Status::Ok();
   SyncRequest req;

@@ -42,8 +42,11 @@ class MetaClient {
   template <typename Req, typename Resp>
   Status Call(grpc::Status (Meta::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req, Resp* resp,
               bool mutating = false, bool synced = false) {
-    Prepare(&req, mutating);
     const WireMethod wm = WireMethodOf(method);
+    if (wm != WireMethod::kCreateBatch && wm != WireMethod::kReserveInodes) {
+      if (auto* hook = before_call_.load()) (*hook)();
+    }
+    Prepare(&req, mutating);
     Status s = WithRetries([&]() -> grpc::Status {
       if (wm != WireMethod::kInvalid) {
         if (auto ws = wire_.Call(wm, req, resp, static_cast<int>(timeout_ms_))) return *ws;
@@ -53,6 +56,11 @@ class MetaClient {
     if (mutating && !synced) unsynced_replies_.fetch_add(1);
     return s;
   }
+
+  // Runs before every call but ReserveInodes and CreateBatch (the deferred creates' own): ClientImpl
+  // sends its queued deferred creates there, so weft-meta sees them before any later call. fn must
+  // outlive the calls; null = none.
+  void set_before_call(const std::function<void()>* fn) { before_call_.store(fn); }
 
   // weft-meta acknowledges namespace changes before it syncs them. Sync makes every mutation whose
   // reply this client had before the call durable: one Sync call, unless a sync since covered them.
@@ -77,7 +85,7 @@ class MetaClient {
     WEFT_WIRE_OF(Link) WEFT_WIRE_OF(Symlink) WEFT_WIRE_OF(Readlink) WEFT_WIRE_OF(ReadDir)
     WEFT_WIRE_OF(GetXattr) WEFT_WIRE_OF(SetXattr) WEFT_WIRE_OF(ListXattr) WEFT_WIRE_OF(RemoveXattr)
     WEFT_WIRE_OF(StatFs) WEFT_WIRE_OF(Open) WEFT_WIRE_OF(Close) WEFT_WIRE_OF(Commit) WEFT_WIRE_OF(Grant)
-    WEFT_WIRE_OF(GetCapability) WEFT_WIRE_OF(Sync)
+    WEFT_WIRE_OF(GetCapability) WEFT_WIRE_OF(Sync) WEFT_WIRE_OF(ReserveInodes) WEFT_WIRE_OF(CreateBatch)
 #undef WEFT_WIRE_OF
     return WireMethod::kInvalid;
   }
@@ -96,6 +104,7 @@ class MetaClient {
   const uint32_t timeout_ms_;
   const uint32_t retry_window_ms_;
   std::atomic<uint64_t> session_id_{0};
+  std::atomic<const std::function<void()>*> before_call_{nullptr};
   std::atomic<uint64_t> next_request_id_;
   std::atomic<uint64_t> unsynced_replies_{0};  // replies to mutations weft-meta may not have synced
   std::atomic<uint64_t> synced_{0};            // the first this many of those replies are durable

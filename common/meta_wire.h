@@ -55,6 +55,8 @@ enum class WireMethod : uint8_t {
   kGrant = 22,
   kGetCapability = 23,
   kSync = 24,
+  kReserveInodes = 25,
+  kCreateBatch = 26,
 };
 
 inline constexpr uint8_t kWireHello = 200;  // msg: the bearer token ("" = none)

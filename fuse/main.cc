@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <CLI/CLI.hpp>
 
 #include "common/flags.h"
@@ -86,6 +88,12 @@ int Serve(Options& opt, int notify_fd) {
   fuse_loop_cfg_destroy(cfg);
   spdlog::info("unmounting {}", opt.mountpoint);
   fuse_remove_signal_handlers(se);
+  // The rest is bounded (the deferred creates and queued closes go out, then the session ends, each
+  // within the RPC deadline): a second SIGTERM or Ctrl-C must not cut it short, or the session and what
+  // it holds (reserved inodes, open handles) would linger until its TTL. SIGKILL still ends it.
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);
   fuse_session_unmount(se);
   fuse_session_destroy(se);
   client->reset();
@@ -124,6 +132,14 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-dir-leases", opt.client.dir_leases,
                "do not ask for directory leases (with one, lookups in a directory this mount made are answered "
                "here; docs/meta-semantics.md)");
+  app.add_flag("--deferred-creates", opt.client.deferred_creates,
+               "answer creates in a directory this mount holds the lease on here, and send them to weft-meta in "
+               "batches within a few ms (a refusal after the answer shows as EIO at flush, fsync or close; "
+               "docs/async-creates.md)");
+  app.add_option("--deferred-create-delay-ms", opt.client.deferred_create_delay_ms,
+                 "the longest a deferred create waits here before its batch leaves")
+      ->check(CLI::Range(0u, 200u))
+      ->capture_default_str();
   app.add_option("--retry-window-ms", opt.client.retry_window_ms,
                  "retry unreachable servers this long before failing (EIO; at mount: exit)")
       ->capture_default_str();

@@ -40,18 +40,23 @@ Status MetaCore::LoadSessions() {
   std::string prefix = keys::Prefix(keys::kSession);
   auto it = kv_->Scan(prefix, keys::PrefixEnd(prefix));
   size_t n = 0;
-  bool leases = false;
+  bool leases = false, deferring = false;
   for (; it->Valid(); it->Next()) {
     rec::Session s;
     if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) return Err(EIO, "corrupt session");
     sessions_.Add(s.id(), s.volume_id());
     leases = leases || s.dir_leases();
+    if (s.ino_end() > s.ino_first()) {
+      leases_.SetDeferring(s.id(), true);
+      deferring = true;
+    }
     ++n;
   }
   RETURN_IF_ERROR(it->status());
   if (n > 0) spdlog::info("loaded {} client sessions (each gets a fresh {} ms TTL)", n, options_.session_ttl_ms);
   // Sessions that were granted directory leases may still trust one granted before the restart.
-  if (leases) leases_.StartQuiet(MonoMs());
+  // Deferring ones may have creates in flight that they answered before the restart: reads wait too.
+  if (leases) leases_.StartQuiet(MonoMs(), deferring);
   return Status::Ok();
 }
 
@@ -70,6 +75,15 @@ void MetaCore::WaitForLease(uint64_t dir, uint64_t session_id) {
   for (;;) {
     int64_t now = MonoMs();
     int64_t until = leases_.BlockedUntil(dir, session_id, now);
+    if (until <= now) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(until - now));
+  }
+}
+
+void MetaCore::WaitForRead(uint64_t dir, uint64_t session_id) {
+  for (;;) {
+    int64_t now = MonoMs();
+    int64_t until = leases_.BlockedUntilRead(dir, session_id, now);
     if (until <= now) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(until - now));
   }

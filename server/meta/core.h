@@ -6,6 +6,7 @@
 // Thread-safety: thread-safe. Submit never blocks; Run blocks until the op's group has committed.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -37,6 +38,10 @@ inline uint64_t AddedDir(const SymlinkRequest& r) { return r.parent(); }
 inline uint64_t AddedDir(const LinkRequest& r) { return r.new_parent(); }
 // An exchange adds no name: both existed.
 inline uint64_t AddedDir(const RenameRequest& r) { return r.flags() & RENAME_EXCHANGE_FLAG ? 0 : r.new_parent(); }
+
+// The directory a read reads by name or lists (DirLeases::BlockedUntilRead), 0 when none.
+inline uint64_t ReadDirOf(const LookupRequest& r) { return r.parent(); }
+inline uint64_t ReadDirOf(const ReadDirRequest& r) { return r.ino(); }
 
 struct MetaCounts {
   uint32_t volumes = 0;
@@ -81,11 +86,18 @@ class MetaCore {
       Status s = waiter.Wait();
       if (s.err() != kRetryLater) return s;
       resp->Clear();  // the body ran into a lease granted meanwhile: wait for it, and run again
+      // (an add waits above; a removal of a directory another session fills ahead polls until it may)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
   // Runs a read on the calling thread against the committed store.
+  // A lookup or listing in a directory another session holds a deferring lease on waits for that lease
+  // (DirLeases::BlockedUntilRead).
   template <typename Req, typename Resp>
   Status Read(OpFn<Req, Resp> op, const Req& req, Resp* resp) {
+    if constexpr (requires { ReadDirOf(req); }) {
+      if (uint64_t dir = ReadDirOf(req)) WaitForRead(dir, req.session_id());
+    }
     OpContext ctx(kv_, env_);
     return op(ctx, req, resp);
   }
@@ -110,6 +122,8 @@ class MetaCore {
   Status LoadSessions();
   // Sleeps while another session's lease on dir is live (marking it revoked).
   void WaitForLease(uint64_t dir, uint64_t session_id);
+  // Sleeps while another, deferring session's lease on dir is live (DirLeases::BlockedUntilRead).
+  void WaitForRead(uint64_t dir, uint64_t session_id);
   void ReaperLoop();
 
   KvStore* const kv_;

@@ -4,10 +4,52 @@
 
 namespace weft::meta {
 
-void DirLeases::StartQuiet(int64_t now_ms) {
+void DirLeases::StartQuiet(int64_t now_ms, bool reads) {
   if (lease_ms_ == 0) return;
   std::lock_guard lock(mu_);
   quiet_until_ = now_ms + lease_ms_;
+  quiet_reads_ = reads;
+}
+
+void DirLeases::SetDeferring(uint64_t session, bool on) {
+  std::lock_guard lock(mu_);
+  if (on) {
+    deferring_.insert(session);
+  } else {
+    deferring_.erase(session);
+  }
+}
+
+bool DirLeases::deferring(uint64_t session) const {
+  std::lock_guard lock(mu_);
+  return deferring_.contains(session);
+}
+
+int64_t DirLeases::BlockedUntilRead(uint64_t dir, uint64_t session, int64_t now_ms) {
+  if (lease_ms_ == 0) return 0;
+  std::lock_guard lock(mu_);
+  auto it = leases_.find(dir);
+  if (it == leases_.end()) return quiet_reads_ && quiet_until_ > now_ms ? quiet_until_ : 0;
+  Lease& l = it->second;
+  if (l.session == session || !deferring_.contains(l.session)) return 0;
+  if (l.deadline > now_ms) {
+    l.revoked = true;
+    return l.deadline;
+  }
+  leases_.erase(it);  // lapsed: a deferred create the holder sends now must not land behind this read
+  return 0;
+}
+
+DirLeases::DeferredAdd DirLeases::AddDeferred(uint64_t dir, uint64_t session, int64_t now_ms) {
+  if (lease_ms_ == 0) return {};
+  std::lock_guard lock(mu_);
+  auto it = leases_.find(dir);
+  if (it == leases_.end()) return {.ok = quiet_reads_ && quiet_until_ > now_ms};
+  Lease& l = it->second;
+  if (l.session != session) return {};
+  if (l.revoked) return {.ok = l.deadline > now_ms};  // stands until the reader's wait ends; no renewal
+  l.deadline = now_ms + lease_ms_;
+  return {.ok = true, .grant = l.grant};
 }
 
 uint64_t DirLeases::Grant(uint64_t dir, uint64_t session, int64_t now_ms) {

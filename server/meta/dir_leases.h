@@ -19,6 +19,12 @@
 // - Removals, renames out of the directory, reads and attribute changes do not touch leases: they
 //   cannot make a name the holder does not know exist.
 //
+// - Deferred creates (docs/async-creates.md): a session that reserved inodes (SetDeferring) may answer a
+//   create in a directory it holds the lease on before weft-meta has it, and send it later
+//   (AddDeferred). So another session's *read* of such a directory (a lookup in it, a listing, an rmdir
+//   or rename over it) waits for the lease too (BlockedUntilRead), and ends it: a deferred create that
+//   arrives after that is refused, never applied behind a reader's back.
+//
 // Bounded: at most max_dirs records; a grant that finds the table full first drops the expired records
 // (their holders learn at their next add that the lease ended), and grants nothing if none expired.
 //
@@ -29,6 +35,7 @@
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace weft::meta {
 
@@ -39,7 +46,8 @@ class DirLeases {
 
   // weft-meta started at now_ms with sessions from before (a restart): they may hold leases it no
   // longer knows, so adds to directories without a record wait until now_ms + lease_ms.
-  void StartQuiet(int64_t now_ms);
+  // reads: sessions from before may have deferred creates in flight, so reads wait too.
+  void StartQuiet(int64_t now_ms, bool reads = false);
 
   uint32_t lease_ms() const { return lease_ms_; }
 
@@ -57,6 +65,25 @@ class DirLeases {
   // Before an add to dir by session is submitted: the time until which it would wait (0 = it would
   // not). Marks another session's live lease revoked, so that time does not move.
   int64_t BlockedUntil(uint64_t dir, uint64_t session, int64_t now_ms);
+
+  // session reserved inodes for deferred creates (on), or ended (off).
+  void SetDeferring(uint64_t session, bool on);
+  bool deferring(uint64_t session) const;
+
+  // Before session reads dir (a lookup in it, a listing, an rmdir or rename over it): the time until
+  // which it waits, 0 = none. A deferring session's live lease on dir is revoked and waited for; once it
+  // lapsed, its record goes, so that a deferred create arriving after the read is refused. After a restart
+  // with deferring sessions, reads of directories without a record wait out the quiet period.
+  int64_t BlockedUntilRead(uint64_t dir, uint64_t session, int64_t now_ms);
+
+  struct DeferredAdd {
+    bool ok = false;     // false: the lease was lost first (the create must be refused)
+    uint64_t grant = 0;  // != 0: the lease, renewed
+  };
+  // A create that session answered itself in dir arrives (in the sequencer). It stands when session's
+  // lease on dir does (renewed unless revoked; a revoked one until its deadline), or during the quiet
+  // period after a restart when dir has no record.
+  DeferredAdd AddDeferred(uint64_t dir, uint64_t session, int64_t now_ms);
 
   // dir is gone (rmdir, or renamed over): its record goes.
   void Forget(uint64_t dir);
@@ -77,6 +104,8 @@ class DirLeases {
   const size_t max_dirs_;
   mutable std::mutex mu_;
   int64_t quiet_until_ = 0;  // GUARDED_BY(mu_): adds without a record wait until then (after a restart)
+  bool quiet_reads_ = false;  // GUARDED_BY(mu_): reads wait then too (deferring sessions survived it)
+  std::unordered_set<uint64_t> deferring_;  // GUARDED_BY(mu_): sessions with reserved inodes
   std::unordered_map<uint64_t, Lease> leases_;  // GUARDED_BY(mu_), by directory inode
   uint64_t next_grant_ = 1;                     // GUARDED_BY(mu_)
 };

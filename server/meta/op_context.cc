@@ -24,12 +24,14 @@ Timespec OpContext::now() const {
   return t;
 }
 
-StatusOr<uint64_t> OpContext::NextId(std::string_view name, uint64_t first) {
+StatusOr<uint64_t> OpContext::NextIds(std::string_view name, uint64_t count, uint64_t first) {
+  if (count == 0) return Err(EINVAL, "no ids asked of counter '{}'", name);
   std::string key = keys::Counter(name);
   auto v = reader_->Get(key);
   if (!v.ok()) return v.status();
   uint64_t last = v->has_value() && (*v)->size() == 8 ? keys::DecodeU64(**v) : first - 1;
-  uint64_t id = std::max(last + 1, first);
+  const uint64_t start = std::max(last + 1, first);
+  const uint64_t id = start + count - 1;  // the last id handed out
   std::string enc;
   keys::AppendU64(&enc, id);
   batch_->Put(key, enc);
@@ -44,7 +46,7 @@ StatusOr<uint64_t> OpContext::NextId(std::string_view name, uint64_t first) {
     batch_->Put(rkey, renc);
     ForceSync();
   }
-  return id;
+  return start;
 }
 
 Status RecoverCounters(KvStore* kv) {

@@ -91,7 +91,9 @@ class OpContext {
   void Delete(std::string_view key) { batch_->Delete(key); }
   // Hands out the next id of counter `name` (keys::k*Counter); the first id is `first`. Ids are
   // reserved on disk kIdReservation at a time: the op that takes a new block syncs before its reply.
-  StatusOr<uint64_t> NextId(std::string_view name, uint64_t first = 1);
+  StatusOr<uint64_t> NextId(std::string_view name, uint64_t first = 1) { return NextIds(name, 1, first); }
+  // The next `count` ids of counter `name` at once: returns the first of them.
+  StatusOr<uint64_t> NextIds(std::string_view name, uint64_t count, uint64_t first = 1);
 
   // --- Session and volume ---
   // Binds the op to a session and its volume: ESTALE when the session is unknown (expired, unmounted,

@@ -59,6 +59,16 @@ struct ClientOptions {
   // weft-meta's --dir-lease-ms). Halves the metadata calls of creating files through a mount in a
   // directory it made. Default on.
   bool dir_leases = true;
+  // Deferred creates (client/deferred_creates.h, docs/async-creates.md): a create of a regular file in a
+  // directory this client holds the lease on is answered here, with an inode number weft-meta reserved
+  // for the session, and sent to weft-meta in a batch within a few ms. Another client's lookup or
+  // listing of that directory waits for the lease (at most weft-meta's --dir-lease-ms), as an add does.
+  // A create weft-meta refuses after it was answered (the lease lost first, weft-meta gone past the
+  // retry window) is reported as EIO at the file's flush, fsync or close. Needs dir_leases. Default off.
+  bool deferred_creates = false;
+  // The longest a deferred create waits on this side before its batch leaves (a batch also leaves at
+  // 256 creates, and before any other metadata call). Must stay well below weft-meta's --dir-lease-ms.
+  uint32_t deferred_create_delay_ms = 5;
 };
 
 // The memory a client process may use, as weft-mount's --memory-budget-mb sets it: kClientReserveBytes

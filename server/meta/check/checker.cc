@@ -214,9 +214,11 @@ class Checker {
   void CheckVolumes() {
     std::map<uint64_t, uint64_t> reserved, mounts, writers;
     for (const auto& h : s_.handles) reserved[h.volume_id()] += h.reserved();
+    std::map<uint64_t, uint64_t> ino_charged;  // inodes reserved for deferred creates, charged, not yet used
     for (const auto& [id, sess] : s_.sessions) {
       mounts[sess.volume_id()]++;
       if (!sess.read_only()) writers[sess.volume_id()]++;
+      ino_charged[sess.volume_id()] += sess.ino_charged();
     }
     for (const auto& [id, v] : s_.volumes) {
       const Volume& info = v.info();
@@ -229,7 +231,10 @@ class Checker {
         if (root == s_.inodes.end()) Bad("volume '{}' root inode {} is missing", info.name(), info.root_ino());
       }
       if (!s_.tenants.count(info.tenant())) Bad("volume '{}' belongs to missing tenant '{}'", info.name(), info.tenant());
-      if (info.usage().inodes() != volume_inodes_[id]) Bad("volume '{}' usage says {} inodes, {} exist", info.name(), info.usage().inodes(), volume_inodes_[id]);
+      if (info.usage().inodes() != volume_inodes_[id] + ino_charged[id]) {
+        Bad("volume '{}' usage says {} inodes, {} exist and sessions hold {} reserved", info.name(), info.usage().inodes(),
+            volume_inodes_[id], ino_charged[id]);
+      }
       if (info.usage().bytes() != volume_bytes_[id]) Bad("volume '{}' usage says {} bytes, files hold {}", info.name(), info.usage().bytes(), volume_bytes_[id]);
       if (info.usage().reserved_bytes() != reserved[id]) Bad("volume '{}' says {} bytes reserved, handles hold {}", info.name(), info.usage().reserved_bytes(), reserved[id]);
       if (info.mounts() != mounts[id]) Bad("volume '{}' counts {} mounts, {} sessions exist", info.name(), info.mounts(), mounts[id]);

@@ -12,6 +12,10 @@ namespace weft::meta::ops {
 StatusOr<rec::Inode> NewInode(OpContext& ctx, const Caller& caller, const rec::Inode& parent, uint32_t mode) {
   auto ino = ctx.NextId(keys::kInoCounter, kFirstIno);
   if (!ino.ok()) return ino.status();
+  return NewInodeWithId(ctx, *ino, caller, parent, mode);
+}
+
+rec::Inode NewInodeWithId(OpContext& ctx, uint64_t ino, const Caller& caller, const rec::Inode& parent, uint32_t mode) {
   uint32_t gid = caller.gid();
   const Attr& pa = parent.attr();
   if (pa.mode() & S_ISGID) {
@@ -24,7 +28,7 @@ StatusOr<rec::Inode> NewInode(OpContext& ctx, const Caller& caller, const rec::I
   }
   rec::Inode inode;
   Attr* a = inode.mutable_attr();
-  a->set_ino(*ino);
+  a->set_ino(ino);
   a->set_mode(mode);
   a->set_uid(caller.uid());
   a->set_gid(gid);
@@ -112,6 +116,14 @@ Status NoteAdd(OpContext& ctx, uint64_t dir, Leases* leases) {
   auto r = table->Add(dir, ctx.session().id(), MonoMs());
   if (r.wait_until != 0) return ctx.RetryLater(r.wait_until);
   if (r.grant != 0) AppendLease(leases, dir, r.grant, table->lease_ms());
+  return Status::Ok();
+}
+
+Status NoteDirRead(OpContext& ctx, uint64_t dir) {
+  DirLeases* table = ctx.env().leases;
+  if (table == nullptr) return Status::Ok();
+  const int64_t now = MonoMs();
+  if (int64_t until = table->BlockedUntilRead(dir, ctx.session().id(), now); until > now) return ctx.RetryLater(until);
   return Status::Ok();
 }
 

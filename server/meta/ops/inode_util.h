@@ -21,6 +21,8 @@ inline constexpr uint64_t kFirstIno = 16;
 // a file's setgid is dropped when the caller is not in that group), times = now, nlink 1 (2 for
 // directories), the bound volume. REQUIRES: a mutating ctx with a bound volume.
 StatusOr<rec::Inode> NewInode(OpContext& ctx, const Caller& caller, const rec::Inode& parent, uint32_t mode);
+// As NewInode, with an inode number handed out before (a deferred create's, from its session's reservation).
+rec::Inode NewInodeWithId(OpContext& ctx, uint64_t ino, const Caller& caller, const rec::Inode& parent, uint32_t mode);
 // An entry of dir changed: mtime = ctime = now.
 void TouchDir(OpContext& ctx, rec::Inode* dir);
 // w+x on dir: EACCES otherwise.
@@ -45,5 +47,9 @@ using Leases = google::protobuf::RepeatedPtrField<DirLease>;
 Status NoteAdd(OpContext& ctx, uint64_t dir, Leases* leases);
 // Mkdir made dir: a lease on it for the op's session, appended to *leases (when one was granted).
 void GrantLease(OpContext& ctx, uint64_t dir, Leases* leases);
+// Before the op removes or replaces directory dir, whose emptiness it has read: another, deferring
+// session's live lease on dir makes it ctx.RetryLater (that session may have answered creates in dir
+// that weft-meta has not seen yet).
+Status NoteDirRead(OpContext& ctx, uint64_t dir);
 
 }  // namespace weft::meta::ops

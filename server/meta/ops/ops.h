@@ -53,6 +53,12 @@ Status Open(OpContext& ctx, const OpenRequest& req, OpenResponse* resp);        
 Status Close(OpContext& ctx, const CloseRequest& req, CloseResponse* resp);           // open_close.cc
 Status Commit(OpContext& ctx, const CommitRequest& req, AttrResponse* resp);          // grant_commit.cc
 Status Grant(OpContext& ctx, const GrantRequest& req, GrantResponse* resp);           // grant_commit.cc
+// Deferred creates (deferred_create.cc; docs/async-creates.md): a session's inode reservation, charged
+// to the quotas at once (a new one returns what is left of the last), and the creates it answered itself.
+inline constexpr uint32_t kMaxInodeReservation = 4096;
+inline constexpr uint32_t kMaxCreateBatch = 1024;
+Status ReserveInodes(OpContext& ctx, const ReserveInodesRequest& req, ReserveInodesResponse* resp);
+Status CreateBatch(OpContext& ctx, const CreateBatchRequest& req, CreateBatchResponse* resp);
 // The checks of GetCapability (the gRPC edge mints the capability once they pass).  // capability.cc
 Status GetCapability(OpContext& ctx, const CapabilityRequest& req, CapabilityResponse* resp);
 

@@ -98,6 +98,7 @@ Status Rename(OpContext& ctx, const RenameRequest& req, RenameResponse* resp) {
   if (dst && !(flags & kExchange)) {
     if (src_is_dir && !dst_is_dir) return Err(ENOTDIR, "cannot replace non-directory '{}' with a directory", req.new_name());
     if (!src_is_dir && dst_is_dir) return Err(EISDIR, "cannot replace directory '{}' with a non-directory", req.new_name());
+    if (dst_is_dir) RETURN_IF_ERROR(NoteDirRead(ctx, dst->attr().ino()));
     if (dst_is_dir && dst->entries() > 0) return Err(ENOTEMPTY, "directory '{}' is not empty", req.new_name());
   }
   if (src_is_dir && !same_dir) {

@@ -25,6 +25,7 @@ Status Rmdir(OpContext& ctx, const RmdirRequest& req, RmdirResponse* resp) {
   RETURN_IF_ERROR(CheckEntryWrite(req.caller(), *parent));
   RETURN_IF_ERROR(CheckSticky(req.caller(), parent->attr(), victim->attr()));
   if (!S_ISDIR(victim->attr().mode())) return Err(ENOTDIR, "'{}' is not a directory", req.name());
+  RETURN_IF_ERROR(NoteDirRead(ctx, victim->attr().ino()));
   if (victim->entries() > 0) return Err(ENOTEMPTY, "directory '{}' has {} entries", req.name(), victim->entries());
 
   ctx.Delete(keys::Dentry(req.parent(), req.name()));

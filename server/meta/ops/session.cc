@@ -1,5 +1,6 @@
 // Client sessions: Mount creates one (S record, mount counts in the volume), Unmount and expiry end it.
 #include "common/clock.h"
+#include "server/meta/dir_leases.h"
 #include "server/meta/keys.h"
 #include "server/meta/ops/handles.h"
 #include "server/meta/ops/ops.h"
@@ -92,11 +93,16 @@ Status EndSession(OpContext& ctx, const rec::Session& session) {
   }
   for (const auto& k : replies) ctx.Delete(k);
   ctx.Delete(keys::Session(sid));
+  // Inodes reserved for deferred creates and not used go back to the quotas.
+  if (session.ino_charged() > 0) RETURN_IF_ERROR(ctx.Charge(0, -static_cast<int64_t>(session.ino_charged()), 0));
   rec::Volume& v = ctx.volume();
   v.mutable_info()->set_mounts(v.info().mounts() > 0 ? v.info().mounts() - 1 : 0);
   if (!session.read_only() && v.writer_mounts() > 0) v.set_writer_mounts(v.writer_mounts() - 1);
   ctx.MarkVolumeDirty();
   if (SessionTable* table = ctx.env().sessions) ctx.OnCommit([table, sid] { table->Remove(sid); });
+  if (DirLeases* leases = ctx.env().leases; leases && session.ino_end() > session.ino_first()) {
+    ctx.OnCommit([leases, sid] { leases->SetDeferring(sid, false); });
+  }
   return Status::Ok();
 }
 

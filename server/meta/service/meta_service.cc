@@ -133,7 +133,9 @@ R MetaService::DoGetCapability(const CallAuth& a, const CapabilityRequest* q, Ca
   X(Commit, CommitRequest, AttrResponse, Mutate(a, ops::Commit, q, r))                        \
   X(Grant, GrantRequest, GrantResponse, Mutate(a, ops::Grant, q, r))                          \
   X(GetCapability, CapabilityRequest, CapabilityResponse, DoGetCapability(a, q, r))           \
-  X(Sync, SyncRequest, SyncResponse, DoSync(a, q, r))
+  X(Sync, SyncRequest, SyncResponse, DoSync(a, q, r))                                         \
+  X(ReserveInodes, ReserveInodesRequest, ReserveInodesResponse, Mutate(a, ops::ReserveInodes, q, r)) \
+  X(CreateBatch, CreateBatchRequest, CreateBatchResponse, Mutate(a, ops::CreateBatch, q, r))
 
 #define WEFT_GRPC_METHOD(Name, Req, Resp, call)           \
   R MetaService::Name(C* c, const Req* q, Resp* r) {      \

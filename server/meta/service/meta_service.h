@@ -63,6 +63,8 @@ class MetaService final : public Meta::Service {
   Reply Commit(Ctx* c, const CommitRequest* q, AttrResponse* r) override;
   Reply Grant(Ctx* c, const GrantRequest* q, GrantResponse* r) override;
   Reply Sync(Ctx* c, const SyncRequest* q, SyncResponse* r) override;
+  Reply ReserveInodes(Ctx* c, const ReserveInodesRequest* q, ReserveInodesResponse* r) override;
+  Reply CreateBatch(Ctx* c, const CreateBatchRequest* q, CreateBatchResponse* r) override;
   Reply GetCapability(Ctx* c, const CapabilityRequest* q, CapabilityResponse* r) override;
   Reply GetChainTable(Ctx* c, const ChainTableRequest* q, ChainTableResponse* r) override;
 

@@ -47,6 +47,8 @@ namespace weft::meta::test {
   X(M, Meta, Commit, CommitRequest, AttrResponse)                          \
   X(M, Meta, Grant, GrantRequest, GrantResponse)                           \
   X(S, Meta, Sync, SyncRequest, SyncResponse)                              \
+  X(M, Meta, ReserveInodes, ReserveInodesRequest, ReserveInodesResponse)   \
+  X(M, Meta, CreateBatch, CreateBatchRequest, CreateBatchResponse)         \
   X(M, Admin, CreateTenant, CreateTenantRequest, Tenant)                   \
   X(R, Admin, GetTenant, TenantRequest, Tenant)                            \
   X(R, Admin, ListTenants, ListTenantsRequest, ListTenantsResponse)        \

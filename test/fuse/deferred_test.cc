@@ -1,0 +1,145 @@
+// Deferred creates through real mounts (weft-mount --deferred-creates; client/deferred_creates.h): a
+// second mount sees every file the first answered itself, the first one's writes through those handles
+// read back, the lease ends when another mount adds to the directory and creates go the usual way after,
+// and an inode quota too small to reserve from leaves creates the usual way with EDQUOT at the quota.
+#include <catch2/catch.hpp>
+#include <dirent.h>
+#include <sys/statvfs.h>
+
+#include <set>
+
+#include "test/fuse/fuse_test_util.h"
+
+using namespace weft::test;
+
+namespace {
+
+std::set<std::string> Names(const std::string& dir) {
+  std::set<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  REQUIRE(d != nullptr);
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.insert(n);
+  }
+  closedir(d);
+  return out;
+}
+
+int Touch(const std::string& path, mode_t mode = 0644) {
+  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, mode);
+  if (fd < 0) return errno;
+  return ::close(fd) == 0 ? 0 : errno;
+}
+
+// Inodes the volume counts as used, reservations included (statvfs through a mount).
+uint64_t UsedInodes(const std::string& mnt) {
+  struct statvfs v {};
+  REQUIRE(statvfs(mnt.c_str(), &v) == 0);
+  return v.f_files - v.f_ffree;
+}
+
+}  // namespace
+
+TEST_CASE("deferred creates: another mount sees every file at once, and writes through their handles read back",
+          "[fuse][integration][deferred]") {
+  MountedCluster m;
+  const std::string& b = m.mnt;
+  const uint64_t before = UsedInodes(b);
+  // Batches wait up to 150 ms here (5 by default), so that what follows runs while creates are queued.
+  const std::string a = m.cluster.Mount("v", {"--deferred-creates", "--deferred-create-delay-ms", "150"});
+  REQUIRE(::mkdir((a + "/d").c_str(), 0755) == 0);
+  for (int i = 0; i < 300; ++i) REQUIRE(Touch(a + "/d/f" + std::to_string(i)) == 0);
+  // The creates were answered with reserved inodes: the rest of the reservation shows in the usage.
+  CHECK(UsedInodes(b) > before + 1 + 300);
+  for (int i = 0; i < 300; i += 50) {
+    const std::string data = RandomData(100000 + i, static_cast<unsigned>(i));
+    REQUIRE(WriteFile(a + "/d/w" + std::to_string(i), data) == 0);
+  }
+  // b lists the directory a fills: every name is there, and the written files read back.
+  auto names = Names(b + "/d");
+  CHECK(names.size() == 306);
+  for (int i = 0; i < 300; ++i) CHECK(names.count("f" + std::to_string(i)) == 1);
+  for (int i = 0; i < 300; i += 50) {
+    int err = -1;
+    std::string got = ReadFile(b + "/d/w" + std::to_string(i), &err);
+    REQUIRE(err == 0);
+    CHECK(got == RandomData(100000 + i, static_cast<unsigned>(i)));
+  }
+  struct stat st {};
+  REQUIRE(::stat((b + "/d/f7").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0644);
+  CHECK(st.st_size == 0);
+  REQUIRE(::stat((a + "/d/f7").c_str(), &st) == 0);
+  CHECK(S_ISREG(st.st_mode));
+  // A name a answered is taken: O_EXCL fails, through either mount.
+  CHECK(::open((a + "/d/f3").c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644) == -1);
+  CHECK(errno == EEXIST);
+  CHECK(::open((b + "/d/f4").c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644) == -1);
+  CHECK(errno == EEXIST);
+  // Removing them works through either mount, and fsync of a fresh file is fine.
+  for (int i = 0; i < 300; i += 2) REQUIRE(::unlink((a + "/d/f" + std::to_string(i)).c_str()) == 0);
+  for (int i = 1; i < 300; i += 2) REQUIRE(::unlink((b + "/d/f" + std::to_string(i)).c_str()) == 0);
+  int fd = ::open((a + "/d/synced").c_str(), O_CREAT | O_RDWR, 0600);
+  REQUIRE(fd >= 0);
+  CHECK(::fsync(fd) == 0);
+  CHECK(::close(fd) == 0);
+  CHECK(Names(b + "/d").count("synced") == 1);
+  // fsync of a directory right after a create there sends the queued create and asks weft-meta for a
+  // sync (b's listing ended a's lease on d: a fresh directory).
+  REQUIRE(::mkdir((a + "/e").c_str(), 0755) == 0);
+  int dir = ::open((a + "/e").c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(dir >= 0);
+  CHECK(::fsync(dir) == 0);
+  const uint64_t syncs = m.cluster.ClusterStatus().meta_requested_syncs();
+  REQUIRE(Touch(a + "/e/then-fsynced") == 0);
+  CHECK(::fsync(dir) == 0);
+  CHECK(m.cluster.ClusterStatus().meta_requested_syncs() == syncs + 1);
+  ::close(dir);
+  CHECK(Names(b + "/e").count("then-fsynced") == 1);
+  REQUIRE(::unlink((a + "/e/then-fsynced").c_str()) == 0);
+  REQUIRE(::rmdir((a + "/e").c_str()) == 0);
+  // The mount answered every create above but the first ones (before its first reservation came) itself.
+  // Its log says how many when it ends.
+  m.cluster.Unmount(a);
+  // The unmount returned what was left of the reservation: d and the 7 files remain.
+  CHECK(UsedInodes(b) == before + 8);
+  // Its log says how many creates it answered itself: all but those before its first reservation came.
+  const std::string log = ReadFile(a + ".log");
+  const auto at = log.find("deferred creates: ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoul(log.substr(at + 18)) >= 290);
+  CHECK(log.find(" answered here, 0 refused") != std::string::npos);
+}
+
+TEST_CASE("deferred creates: another mount's add ends the lease, and creates go the usual way after",
+          "[fuse][integration][deferred]") {
+  MountedCluster m;
+  const std::string a = m.cluster.Mount("v", {"--deferred-creates"});
+  const std::string& b = m.mnt;
+  REQUIRE(::mkdir((a + "/d").c_str(), 0755) == 0);
+  REQUIRE(Touch(a + "/d/first") == 0);
+  REQUIRE(Touch(b + "/d/theirs") == 0);  // waits for a's lease, then ends it
+  for (int i = 0; i < 20; ++i) REQUIRE(Touch(a + "/d/after" + std::to_string(i)) == 0);
+  auto names = Names(b + "/d");
+  CHECK(names.size() == 22);
+  CHECK(names.count("first") == 1);
+  CHECK(names.count("after19") == 1);
+  CHECK(Names(a + "/d").count("theirs") == 1);
+}
+
+TEST_CASE("deferred creates: an inode quota too small to reserve from leaves creates the usual way",
+          "[fuse][integration][deferred]") {
+  MountedCluster m(VolumeSpec{.quota_inodes = 40});
+  const std::string a = m.cluster.Mount("v", {"--deferred-creates"});
+  REQUIRE(::mkdir((a + "/d").c_str(), 0755) == 0);  // root + d
+  int made = 0;
+  int err = 0;
+  for (int i = 0; i < 60 && err == 0; ++i) {
+    err = Touch(a + "/d/f" + std::to_string(i));
+    if (err == 0) ++made;
+  }
+  CHECK(err == EDQUOT);
+  CHECK(made == 38);
+  CHECK(Names(m.mnt + "/d").size() == 38);
+}

@@ -1,0 +1,263 @@
+// Deferred creates (server/meta/ops/deferred_create.cc, docs/async-creates.md): inode reservations
+// charged to the quotas, batches of creates a session answered itself under its directory lease, and
+// other sessions' reads of such a directory waiting for the lease.
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "common/clock.h"
+#include "test/meta/support/core_fixture.h"
+
+using namespace weft;
+using namespace weft::meta::test;
+
+namespace {
+
+constexpr uint32_t kLeaseMs = 300;
+
+meta::MetaOptions LeaseOptions() {
+  auto o = TestOptions();
+  o.dir_lease_ms = kLeaseMs;
+  return o;
+}
+
+uint64_t MkdirLeased(TestClient& c, uint64_t parent, const std::string& name) {
+  MkdirRequest q;
+  q.set_session_id(c.session);
+  *q.mutable_caller() = c.caller;
+  q.set_request_id(c.NextRequestId());
+  q.set_parent(parent);
+  q.set_name(name);
+  q.set_mode(0777);
+  q.set_want_dir_lease(true);
+  AttrResponse r;
+  REQUIRE(c.transport().Mkdir(q, &r).ok());
+  REQUIRE(r.leases_size() > 0);
+  return r.attr().ino();
+}
+
+StatusOr<ReserveInodesResponse> Reserve(TestClient& c, uint32_t count) {
+  ReserveInodesRequest q;
+  q.set_session_id(c.session);
+  q.set_count(count);
+  q.set_request_id(c.NextRequestId());
+  ReserveInodesResponse r;
+  RETURN_IF_ERROR(c.transport().ReserveInodes(q, &r));
+  return r;
+}
+
+DeferredCreate Entry(const TestClient& c, uint64_t parent, const std::string& name, uint64_t ino, uint32_t mode = 0666,
+                     uint32_t umask = 022) {
+  DeferredCreate e;
+  *e.mutable_caller() = c.caller;
+  e.set_parent(parent);
+  e.set_name(name);
+  e.set_ino(ino);
+  e.set_mode(mode);
+  e.set_umask(umask);
+  e.mutable_time()->set_sec(1'700'000'000);
+  e.mutable_time()->set_nsec(123);
+  return e;
+}
+
+StatusOr<CreateBatchResponse> Batch(TestClient& c, const std::vector<DeferredCreate>& entries) {
+  CreateBatchRequest q;
+  q.set_session_id(c.session);
+  q.set_request_id(c.NextRequestId());
+  for (const auto& e : entries) *q.add_creates() = e;
+  CreateBatchResponse r;
+  RETURN_IF_ERROR(c.transport().CreateBatch(q, &r));
+  return r;
+}
+
+uint64_t VolumeInodes(TestClient& c) {
+  auto v = c.GetVolume("v");
+  REQUIRE(v.ok());
+  return v->usage().inodes();
+}
+
+int64_t Since(int64_t start) { return MonoMs() - start; }
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("an inode reservation is charged at once and returned by the next one and by unmount",
+                   "[meta][deferred]", MemEngine, RocksEngine) {
+  TestType engine;
+  CoreFixture f(engine.Open(), LeaseOptions());
+  auto& c = f.c;
+  const uint64_t base = VolumeInodes(c);
+
+  auto r = Reserve(c, 40);
+  REQUIRE(r.ok());
+  CHECK(r->count() == 40);
+  CHECK(VolumeInodes(c) == base + 40);
+  CHECK(f.Check() == "");
+
+  // A second reservation returns the first one's rest: the usage counts only the new one.
+  auto r2 = Reserve(c, 10);
+  REQUIRE(r2.ok());
+  CHECK(r2->first() >= r->first() + 40);
+  CHECK(VolumeInodes(c) == base + 10);
+  CHECK(f.Check() == "");
+
+  CHECK(Errno(Reserve(c, 0)) == EINVAL);
+  CHECK(Errno(Reserve(c, 5000)) == EINVAL);
+
+  REQUIRE(c.Unmount().ok());
+  REQUIRE(c.MountVolume("v").ok());
+  CHECK(VolumeInodes(c) == base);
+  CHECK(f.Check() == "");
+
+  // Quotas: a reservation is refused like a create when it would pass the tenant's inode quota, and
+  // the refused one leaves the previous reservation as it was.
+  Quota q;
+  q.set_inodes(30);
+  REQUIRE(c.CreateTenant("tq", q).ok());
+  REQUIRE(c.CreateVolume("tv", "tq").ok());
+  auto t = f.NewClient();
+  REQUIRE(t.MountVolume("tv").ok());
+  REQUIRE(Reserve(t, 20).ok());
+  auto over = Reserve(t, 40);
+  CHECK(Errno(over) == EDQUOT);
+  auto tenant = t.GetTenant("tq");
+  REQUIRE(tenant.ok());
+  CHECK(tenant->usage().inodes() == 21);  // the root and the 20 still reserved
+  CHECK(Errno(t.Create(t.root, "x")) == 0);
+  CHECK(f.Check() == "");
+}
+
+TEMPLATE_TEST_CASE("a batch of deferred creates applies each create on its own under the session's lease",
+                   "[meta][deferred]", MemEngine, RocksEngine) {
+  TestType engine;
+  CoreFixture f(engine.Open(), LeaseOptions());
+  auto& c = f.c;
+  const uint64_t dir = MkdirLeased(c, c.root, "d");
+  auto r = Reserve(c, 8);
+  REQUIRE(r.ok());
+  const uint64_t first = r->first();
+  const uint64_t charged = VolumeInodes(c);
+
+  std::vector<DeferredCreate> batch = {
+      Entry(c, dir, "a", first),
+      Entry(c, dir, "b", first + 1, 0640, 0),
+      Entry(c, dir, "a", first + 2),        // the name is taken by the first create: EEXIST
+      Entry(c, dir, "c", first + 100),      // not reserved: EINVAL
+      Entry(c, dir, "x/y", first + 3),      // a bad name: EINVAL
+      Entry(c, c.root, "e", first + 4),     // the session holds no lease on the root: ESTALE
+  };
+  auto out = Batch(c, batch);
+  REQUIRE(out.ok());
+  REQUIRE(out->results_size() == 6);
+  CHECK(out->results(0).err() == 0);
+  CHECK(out->results(1).err() == 0);
+  CHECK(out->results(2).err() == EEXIST);
+  CHECK(out->results(3).err() == EINVAL);
+  CHECK(out->results(4).err() == EINVAL);
+  CHECK(out->results(5).err() == ESTALE);
+  REQUIRE(out->leases_size() == 1);  // the lease on d, renewed
+  CHECK(out->leases(0).dir() == dir);
+
+  auto a = c.Lookup(dir, "a");
+  REQUIRE(a.ok());
+  CHECK(a->ino() == first);
+  CHECK(a->mode() == (S_IFREG | 0644));
+  CHECK(a->nlink() == 1);
+  CHECK(a->size() == 0);
+  CHECK(a->mtime().sec() == 1'700'000'000);
+  CHECK(a->ctime().nsec() == 123);
+  CHECK(a->layout().chunk_size() > 0);
+  auto b = c.Lookup(dir, "b");
+  REQUIRE(b.ok());
+  CHECK(b->mode() == (S_IFREG | 0640));
+  CHECK(Errno(c.Lookup(c.root, "e")) == ENOENT);
+  // The two creates used two of the reserved inodes: the usage did not move.
+  CHECK(VolumeInodes(c) == charged);
+
+  // The same batch again (its reply lost): the applied creates are found applied, nothing is doubled.
+  auto again = Batch(c, batch);
+  REQUIRE(again.ok());
+  CHECK(again->results(0).err() == 0);
+  CHECK(again->results(1).err() == 0);
+  auto names = c.ListNames(dir);
+  REQUIRE(names.ok());
+  CHECK(names->size() == 2);
+
+  // A file made so opens by inode as any other.
+  auto h = c.Open(first, O_RDWR);
+  REQUIRE(h.ok());
+  REQUIRE(c.Close(h->handle()).ok());
+  REQUIRE(c.Unlink(dir, "a").ok());
+  CHECK(f.Check() == "");
+
+  // Unmount returns the 6 reserved inodes not used.
+  REQUIRE(c.Unmount().ok());
+  REQUIRE(c.MountVolume("v").ok());
+  CHECK(VolumeInodes(c) == charged - 1 - 6);
+  CHECK(f.Check() == "");
+}
+
+TEMPLATE_TEST_CASE("another session's reads of a directory a deferring session fills wait for its lease and end it",
+                   "[meta][deferred]", MemEngine, RocksEngine) {
+  TestType engine;
+  CoreFixture f(engine.Open(), LeaseOptions());
+  auto& a = f.c;
+  TestClient b = f.NewClient();
+  REQUIRE(b.MountVolume("v").ok());
+
+  // A session that never reserved inodes: reads of its leased directory do not wait.
+  const uint64_t plain = MkdirLeased(a, a.root, "plain");
+  int64_t t0 = MonoMs();
+  CHECK(Errno(b.Lookup(plain, "nothing")) == ENOENT);
+  CHECK(Since(t0) < kLeaseMs / 2);
+
+  REQUIRE(Reserve(a, 16).ok());
+  auto r = Reserve(a, 16);
+  REQUIRE(r.ok());
+  const uint64_t dir = MkdirLeased(a, a.root, "d");
+
+  // b looks "x" up while a holds the lease; a's batch lands meanwhile, so b sees it.
+  t0 = MonoMs();
+  auto found = std::async(std::launch::async, [&] { return b.Lookup(dir, "x"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto out = Batch(a, {Entry(a, dir, "x", r->first())});
+  REQUIRE(out.ok());
+  CHECK(out->results(0).err() == 0);
+  CHECK(out->leases_size() == 0);  // revoked by b's wait: no renewal
+  auto x = found.get();
+  CHECK(Since(t0) >= kLeaseMs - 100);
+  REQUIRE(x.ok());
+  CHECK(x->ino() == r->first());
+
+  // The lease is over: a create a sends now is refused, not applied behind b's read.
+  auto late = Batch(a, {Entry(a, dir, "y", r->first() + 1)});
+  REQUIRE(late.ok());
+  CHECK(late->results(0).err() == ESTALE);
+  CHECK(Errno(b.Lookup(dir, "y")) == ENOENT);
+
+  // A listing waits the same way, and an rmdir of a directory a fills ahead waits for the lease, then
+  // finds what arrived meanwhile.
+  const uint64_t d2 = MkdirLeased(a, a.root, "d2");
+  t0 = MonoMs();
+  auto listed = std::async(std::launch::async, [&] { return b.ListNames(d2); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(Batch(a, {Entry(a, d2, "z", r->first() + 2)}).ok());
+  auto names = listed.get();
+  REQUIRE(names.ok());
+  CHECK(*names == std::vector<std::string>{"z"});
+  CHECK(Since(t0) >= kLeaseMs - 100);
+
+  const uint64_t d3 = MkdirLeased(a, a.root, "d3");
+  t0 = MonoMs();
+  auto removed = std::async(std::launch::async, [&] { return b.Rmdir(a.root, "d3"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto in3 = Batch(a, {Entry(a, d3, "w", r->first() + 3)});
+  REQUIRE(in3.ok());
+  CHECK(in3->results(0).err() == 0);
+  CHECK(Errno(removed.get()) == ENOTEMPTY);
+  CHECK(Since(t0) >= kLeaseMs - 100);
+  CHECK(f.Check() == "");
+}
