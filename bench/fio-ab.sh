@@ -41,20 +41,9 @@ for d in "$a" "$b"; do
     [ -x "$d/$x" ] || { echo "fio-ab: $d/$x missing" >&2; exit 1; }
   done
 done
-work=$(mktemp -d /var/tmp/weft-fio-ab-XXXXXX)  # /var/tmp: the fio files are large
-cleanup() {
-  for s in A B; do
-    bin=$a; [ $s = B ] && bin=$b
-    [ -d "$work/$s" ] && WEFT_BIN_DIR=$bin "$top/scripts/weft-local" down --data "$work/$s/data" \
-      --mount "$work/$s/mnt" >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-WEFT_BIN_DIR=$a WEFT_MOUNT_ARGS=$a_mount WEFT_CHUNK_ARGS=$a_chunk \
-  "$top/scripts/weft-local" up --no-build --data "$work/A/data" --mount "$work/A/mnt" >/dev/null
-WEFT_BIN_DIR=$b WEFT_MOUNT_ARGS=$b_mount WEFT_CHUNK_ARGS=$b_chunk \
-  "$top/scripts/weft-local" up --no-build --data "$work/B/data" --mount "$work/B/mnt" >/dev/null
+source "$top/bench/ab-clusters.sh"
+AB_A_MOUNT_ARGS=$a_mount AB_B_MOUNT_ARGS=$b_mount AB_A_CHUNK_ARGS=$a_chunk AB_B_CHUNK_ARGS=$b_chunk \
+  ab_clusters /var/tmp fio-ab "$a" "$b"  # /var/tmp: the fio files are large
 run() {  # run SIDE ROUND: one fio-cost.sh line, tagged
   local line
   line=$("$top/bench/fio-cost.sh" --data "$work/$1/data" --job "$job" --size "$size" --runtime "$runtime" \

@@ -35,18 +35,8 @@ for d in "$a" "$b"; do
     [ -x "$d/$x" ] || { echo "meta-ab: $d/$x missing" >&2; exit 1; }
   done
 done
-work=$(mktemp -d /tmp/weft-meta-ab-XXXXXX)
-cleanup() {
-  for s in A B; do
-    bin=$a; [ $s = B ] && bin=$b
-    [ -d "$work/$s" ] && WEFT_BIN_DIR=$bin "$top/scripts/weft-local" down --data "$work/$s/data" \
-      --mount "$work/$s/mnt" >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-WEFT_BIN_DIR=$a "$top/scripts/weft-local" up --no-build --data "$work/A/data" --mount "$work/A/mnt" >/dev/null
-WEFT_BIN_DIR=$b "$top/scripts/weft-local" up --no-build --data "$work/B/data" --mount "$work/B/mnt" >/dev/null
+source "$top/bench/ab-clusters.sh"
+ab_clusters /tmp meta-ab "$a" "$b"
 meta_pid() { cat "$work/$1/data/pids/meta.pid"; }
 # cpu_ms PID: user + system CPU time of a process so far, in ms (every thread, exited ones included).
 cpu_ms() { awk '{printf "%.0f", ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"'}' /proc/"$1"/stat; }

@@ -124,7 +124,7 @@ class LeasedDirs {
     if (it == dirs_.end()) return std::nullopt;
     Dir& d = it->second;
     if (d.until_ms - d.ms / 2 <= MonoMs() || (d.mode & S_ISGID)) return std::nullopt;
-    if (!MaySearch(caller, d) || !MayWrite(caller, d) || d.names.contains(Hash(name))) return std::nullopt;
+    if (!May(caller, d, 3) || d.names.contains(Hash(name))) return std::nullopt;
     if (d.attr.ino() == dir) {
       *d.attr.mutable_mtime() = now_time;
       *d.attr.mutable_ctime() = now_time;
@@ -179,8 +179,10 @@ class LeasedDirs {
     Attr attr;  // the directory as last seen (ino 0 when no reply carried it)
     std::unordered_set<uint64_t> names;
   };
-  // Write permission, as weft-meta's CheckAccess decides it for a directory.
-  static bool MayWrite(const Caller& c, const Dir& d) {
+
+  // Whether the caller has all of `want` (1 = search, 2 = write) on the directory, as weft-meta's
+  // CheckAccess decides it (root always).
+  static bool May(const Caller& c, const Dir& d, uint32_t want) {
     if (c.uid() == 0) return true;
     uint32_t bits;
     if (c.uid() == d.uid) {
@@ -190,21 +192,9 @@ class LeasedDirs {
     } else {
       bits = d.mode;
     }
-    return (bits & 2) != 0;
+    return (bits & want) == want;
   }
-  // Search permission, as weft-meta's CheckAccess decides it for a directory.
-  static bool MaySearch(const Caller& c, const Dir& d) {
-    if (c.uid() == 0) return true;
-    uint32_t bits;
-    if (c.uid() == d.uid) {
-      bits = d.mode >> 6;
-    } else if (c.gid() == d.gid || std::find(c.groups().begin(), c.groups().end(), d.gid) != c.groups().end()) {
-      bits = d.mode >> 3;
-    } else {
-      bits = d.mode;
-    }
-    return (bits & 1) != 0;
-  }
+  static bool MaySearch(const Caller& c, const Dir& d) { return May(c, d, 1); }
   static uint64_t Hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
   static bool PlainName(std::string_view name) {
     return !name.empty() && name.size() <= 255 && name != "." && name != ".." &&

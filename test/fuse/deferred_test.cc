@@ -14,18 +14,6 @@ using namespace weft::test;
 
 namespace {
 
-std::set<std::string> Names(const std::string& dir) {
-  std::set<std::string> out;
-  DIR* d = opendir(dir.c_str());
-  REQUIRE(d != nullptr);
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.insert(n);
-  }
-  closedir(d);
-  return out;
-}
-
 int Touch(const std::string& path, mode_t mode = 0644) {
   int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, mode);
   if (fd < 0) return errno;
@@ -57,7 +45,7 @@ TEST_CASE("deferred creates: another mount sees every file at once, and writes t
     REQUIRE(WriteFile(a + "/d/w" + std::to_string(i), data) == 0);
   }
   // b lists the directory a fills: every name is there, and the written files read back.
-  auto names = Names(b + "/d");
+  auto names = List(b + "/d");
   CHECK(names.size() == 306);
   for (int i = 0; i < 300; ++i) CHECK(names.count("f" + std::to_string(i)) == 1);
   for (int i = 0; i < 300; i += 50) {
@@ -84,7 +72,7 @@ TEST_CASE("deferred creates: another mount sees every file at once, and writes t
   REQUIRE(fd >= 0);
   CHECK(::fsync(fd) == 0);
   CHECK(::close(fd) == 0);
-  CHECK(Names(b + "/d").count("synced") == 1);
+  CHECK(List(b + "/d").count("synced") == 1);
   // fsync of a directory right after a create there sends the queued create and asks weft-meta for a
   // sync (b's listing ended a's lease on d: a fresh directory).
   REQUIRE(::mkdir((a + "/e").c_str(), 0755) == 0);
@@ -96,7 +84,7 @@ TEST_CASE("deferred creates: another mount sees every file at once, and writes t
   CHECK(::fsync(dir) == 0);
   CHECK(m.cluster.ClusterStatus().meta_requested_syncs() == syncs + 1);
   ::close(dir);
-  CHECK(Names(b + "/e").count("then-fsynced") == 1);
+  CHECK(List(b + "/e").count("then-fsynced") == 1);
   REQUIRE(::unlink((a + "/e/then-fsynced").c_str()) == 0);
   REQUIRE(::rmdir((a + "/e").c_str()) == 0);
   // The mount answered every create above but the first ones (before its first reservation came) itself.
@@ -121,11 +109,11 @@ TEST_CASE("deferred creates: another mount's add ends the lease, and creates go 
   REQUIRE(Touch(a + "/d/first") == 0);
   REQUIRE(Touch(b + "/d/theirs") == 0);  // waits for a's lease, then ends it
   for (int i = 0; i < 20; ++i) REQUIRE(Touch(a + "/d/after" + std::to_string(i)) == 0);
-  auto names = Names(b + "/d");
+  auto names = List(b + "/d");
   CHECK(names.size() == 22);
   CHECK(names.count("first") == 1);
   CHECK(names.count("after19") == 1);
-  CHECK(Names(a + "/d").count("theirs") == 1);
+  CHECK(List(a + "/d").count("theirs") == 1);
 }
 
 TEST_CASE("deferred creates: an inode quota too small to reserve from leaves creates the usual way",
@@ -141,5 +129,5 @@ TEST_CASE("deferred creates: an inode quota too small to reserve from leaves cre
   }
   CHECK(err == EDQUOT);
   CHECK(made == 38);
-  CHECK(Names(m.mnt + "/d").size() == 38);
+  CHECK(List(m.mnt + "/d").size() == 38);
 }

@@ -1,6 +1,7 @@
 // Helpers for tests on a real weft FUSE mount.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/stat.h>
@@ -11,7 +12,10 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "test/fixture/cluster.h"
 
@@ -59,6 +63,19 @@ inline int WriteFile(const std::string& path, const std::string& data, bool fsyn
     return e;
   }
   return ::close(fd) == 0 ? 0 : errno;
+}
+
+// The names in a directory, "." and ".." left out. REQUIREs that it opens.
+inline std::set<std::string> List(const std::string& dir) {
+  std::set<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  REQUIRE(d != nullptr);
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.insert(n);
+  }
+  closedir(d);
+  return out;
 }
 
 // Reads a whole file; sets *err (0 or errno).

@@ -21,17 +21,6 @@ struct stat Stat(const std::string& p) {
   REQUIRE(::lstat(p.c_str(), &st) == 0);
   return st;
 }
-std::set<std::string> List(const std::string& dir) {
-  std::set<std::string> out;
-  DIR* d = opendir(dir.c_str());
-  REQUIRE(d != nullptr);
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.insert(n);
-  }
-  closedir(d);
-  return out;
-}
 }  // namespace
 
 TEST_CASE("files and directories: create, write, read back, list, remove", "[fuse][integration]") {

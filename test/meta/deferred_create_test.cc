@@ -19,23 +19,9 @@ namespace {
 
 constexpr uint32_t kLeaseMs = 300;
 
-meta::MetaOptions LeaseOptions() {
-  auto o = TestOptions();
-  o.dir_lease_ms = kLeaseMs;
-  return o;
-}
-
-uint64_t MkdirLeased(TestClient& c, uint64_t parent, const std::string& name) {
-  MkdirRequest q;
-  q.set_session_id(c.session);
-  *q.mutable_caller() = c.caller;
-  q.set_request_id(c.NextRequestId());
-  q.set_parent(parent);
-  q.set_name(name);
-  q.set_mode(0777);
-  q.set_want_dir_lease(true);
-  AttrResponse r;
-  REQUIRE(c.transport().Mkdir(q, &r).ok());
+// A directory made with a lease; its inode.
+uint64_t LeasedDir(TestClient& c, uint64_t parent, const std::string& name) {
+  AttrResponse r = MkdirLeased(c, parent, name, /*want=*/true, 0777);
   REQUIRE(r.leases_size() > 0);
   return r.attr().ino();
 }
@@ -87,7 +73,7 @@ int64_t Since(int64_t start) { return MonoMs() - start; }
 TEMPLATE_TEST_CASE("an inode reservation is charged at once and returned by the next one and by unmount",
                    "[meta][deferred]", MemEngine, RocksEngine) {
   TestType engine;
-  CoreFixture f(engine.Open(), LeaseOptions());
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
   auto& c = f.c;
   const uint64_t base = VolumeInodes(c);
 
@@ -133,9 +119,9 @@ TEMPLATE_TEST_CASE("an inode reservation is charged at once and returned by the 
 TEMPLATE_TEST_CASE("a batch of deferred creates applies each create on its own under the session's lease",
                    "[meta][deferred]", MemEngine, RocksEngine) {
   TestType engine;
-  CoreFixture f(engine.Open(), LeaseOptions());
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
   auto& c = f.c;
-  const uint64_t dir = MkdirLeased(c, c.root, "d");
+  const uint64_t dir = LeasedDir(c, c.root, "d");
   auto r = Reserve(c, 8);
   REQUIRE(r.ok());
   const uint64_t first = r->first();
@@ -203,13 +189,13 @@ TEMPLATE_TEST_CASE("a batch of deferred creates applies each create on its own u
 TEMPLATE_TEST_CASE("another session's reads of a directory a deferring session fills wait for its lease and end it",
                    "[meta][deferred]", MemEngine, RocksEngine) {
   TestType engine;
-  CoreFixture f(engine.Open(), LeaseOptions());
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
   auto& a = f.c;
   TestClient b = f.NewClient();
   REQUIRE(b.MountVolume("v").ok());
 
   // A session that never reserved inodes: reads of its leased directory do not wait.
-  const uint64_t plain = MkdirLeased(a, a.root, "plain");
+  const uint64_t plain = LeasedDir(a, a.root, "plain");
   int64_t t0 = MonoMs();
   CHECK(Errno(b.Lookup(plain, "nothing")) == ENOENT);
   CHECK(Since(t0) < kLeaseMs / 2);
@@ -217,7 +203,7 @@ TEMPLATE_TEST_CASE("another session's reads of a directory a deferring session f
   REQUIRE(Reserve(a, 16).ok());
   auto r = Reserve(a, 16);
   REQUIRE(r.ok());
-  const uint64_t dir = MkdirLeased(a, a.root, "d");
+  const uint64_t dir = LeasedDir(a, a.root, "d");
 
   // b looks "x" up while a holds the lease; a's batch lands meanwhile, so b sees it.
   t0 = MonoMs();
@@ -240,7 +226,7 @@ TEMPLATE_TEST_CASE("another session's reads of a directory a deferring session f
 
   // A listing waits the same way, and an rmdir of a directory a fills ahead waits for the lease, then
   // finds what arrived meanwhile.
-  const uint64_t d2 = MkdirLeased(a, a.root, "d2");
+  const uint64_t d2 = LeasedDir(a, a.root, "d2");
   t0 = MonoMs();
   auto listed = std::async(std::launch::async, [&] { return b.ListNames(d2); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -250,7 +236,7 @@ TEMPLATE_TEST_CASE("another session's reads of a directory a deferring session f
   CHECK(*names == std::vector<std::string>{"z"});
   CHECK(Since(t0) >= kLeaseMs - 100);
 
-  const uint64_t d3 = MkdirLeased(a, a.root, "d3");
+  const uint64_t d3 = LeasedDir(a, a.root, "d3");
   t0 = MonoMs();
   auto removed = std::async(std::launch::async, [&] { return b.Rmdir(a.root, "d3"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));

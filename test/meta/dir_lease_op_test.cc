@@ -14,27 +14,6 @@ namespace {
 
 constexpr uint32_t kLeaseMs = 300;
 
-meta::MetaOptions LeaseOptions() {
-  auto o = TestOptions();
-  o.dir_lease_ms = kLeaseMs;
-  return o;
-}
-
-// Mkdir asking for a lease (unless want is false); the reply.
-AttrResponse MkdirLeased(TestClient& c, uint64_t parent, const std::string& name, bool want = true) {
-  MkdirRequest q;
-  q.set_session_id(c.session);
-  *q.mutable_caller() = c.caller;
-  q.set_request_id(c.NextRequestId());
-  q.set_parent(parent);
-  q.set_name(name);
-  q.set_mode(0755);
-  q.set_want_dir_lease(want);
-  AttrResponse r;
-  REQUIRE(c.transport().Mkdir(q, &r).ok());
-  return r;
-}
-
 // The lease for dir among leases; grant 0 when none.
 DirLease LeaseOn(const google::protobuf::RepeatedPtrField<DirLease>& leases, uint64_t dir) {
   for (const auto& l : leases) {
@@ -54,7 +33,7 @@ uint64_t CreateGrant(TestClient& c, uint64_t dir, const std::string& name) {
 TEMPLATE_TEST_CASE("a directory lease starts with its directory and ends with another session's first add",
                    "[meta][dir_lease]", MemEngine, RocksEngine) {
   TestType engine;
-  CoreFixture f(engine.Open(), LeaseOptions());
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
   auto& a = f.c;
   TestClient b = f.NewClient();
   REQUIRE(b.MountVolume("v").ok());
@@ -93,7 +72,7 @@ TEMPLATE_TEST_CASE("a directory lease starts with its directory and ends with an
 TEMPLATE_TEST_CASE("every kind of add by another session ends a directory lease, an exchange does not",
                    "[meta][dir_lease]", MemEngine, RocksEngine) {
   TestType engine;
-  CoreFixture f(engine.Open(), LeaseOptions());
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
   auto& a = f.c;
   TestClient b = f.NewClient();
   REQUIRE(b.MountVolume("v").ok());
@@ -141,7 +120,7 @@ TEMPLATE_TEST_CASE("every kind of add by another session ends a directory lease,
 TEMPLATE_TEST_CASE("a retried add is answered from its record, and a removed directory leaves the lease table",
                    "[meta][dir_lease]", MemEngine, RocksEngine) {
   TestType engine;
-  CoreFixture f(engine.Open(), LeaseOptions());
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
   auto& a = f.c;
   AttrResponse made = MkdirLeased(a, a.root, "d");
   const uint64_t dir = made.attr().ino();

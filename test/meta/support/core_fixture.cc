@@ -30,6 +30,26 @@ MetaOptions TestOptions() {
   return o;
 }
 
+MetaOptions LeaseOptions(uint32_t lease_ms) {
+  auto o = TestOptions();
+  o.dir_lease_ms = lease_ms;
+  return o;
+}
+
+AttrResponse MkdirLeased(TestClient& c, uint64_t parent, const std::string& name, bool want, uint32_t mode) {
+  MkdirRequest q;
+  q.set_session_id(c.session);
+  *q.mutable_caller() = c.caller;
+  q.set_request_id(c.NextRequestId());
+  q.set_parent(parent);
+  q.set_name(name);
+  q.set_mode(mode);
+  q.set_want_dir_lease(want);
+  AttrResponse r;
+  REQUIRE(c.transport().Mkdir(q, &r).ok());
+  return r;
+}
+
 CoreFixture::CoreFixture(std::unique_ptr<KvStore> kv, MetaOptions options)
     : c(nullptr), kv_(std::move(kv)) {
   auto core = MetaCore::Open(kv_.get(), nullptr, std::move(options));

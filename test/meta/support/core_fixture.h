@@ -28,6 +28,8 @@ struct RocksEngine {
 
 // Options for tests: long session TTL (no expiry unless a test wants it), quick GC.
 MetaOptions TestOptions();
+// TestOptions with directory leases of lease_ms.
+MetaOptions LeaseOptions(uint32_t lease_ms);
 
 class CoreFixture {
  public:
@@ -52,5 +54,9 @@ class CoreFixture {
   std::unique_ptr<MetaCore> core_;
   std::unique_ptr<Transport> transport_;
 };
+
+// Mkdir by c asking for a directory lease (unless want is false); the reply.
+AttrResponse MkdirLeased(TestClient& c, uint64_t parent, const std::string& name, bool want = true,
+                         uint32_t mode = 0755);
 
 }  // namespace weft::meta::test
