@@ -36,11 +36,6 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "fio-ab: needs root (FUSE mounts, dropping caches)" >&2; exit 1; }
 command -v fio >/dev/null || { echo "fio-ab: fio missing (scripts/deps --bench)" >&2; exit 1; }
-for d in "$a" "$b"; do
-  for x in weft-meta weft-chunk weft-mount weftctl; do
-    [ -x "$d/$x" ] || { echo "fio-ab: $d/$x missing" >&2; exit 1; }
-  done
-done
 source "$top/bench/ab-clusters.sh"
 AB_A_MOUNT_ARGS=$a_mount AB_B_MOUNT_ARGS=$b_mount AB_A_CHUNK_ARGS=$a_chunk AB_B_CHUNK_ARGS=$b_chunk \
   ab_clusters /var/tmp fio-ab "$a" "$b"  # /var/tmp: the fio files are large

@@ -30,11 +30,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "meta-ab: needs root (FUSE mounts, dropping caches)" >&2; exit 1; }
-for d in "$a" "$b"; do
-  for x in weft-meta weft-chunk weft-mount weftctl; do
-    [ -x "$d/$x" ] || { echo "meta-ab: $d/$x missing" >&2; exit 1; }
-  done
-done
 source "$top/bench/ab-clusters.sh"
 ab_clusters /tmp meta-ab "$a" "$b"
 meta_pid() { cat "$work/$1/data/pids/meta.pid"; }

@@ -9,6 +9,7 @@ void DirLeases::StartQuiet(int64_t now_ms, bool reads) {
   std::lock_guard lock(mu_);
   quiet_until_ = now_ms + lease_ms_;
   quiet_reads_ = reads;
+  read_quiet_until_.store(reads ? quiet_until_ : 0);
 }
 
 void DirLeases::SetDeferring(uint64_t session, bool on) {
@@ -18,6 +19,7 @@ void DirLeases::SetDeferring(uint64_t session, bool on) {
   } else {
     deferring_.erase(session);
   }
+  deferring_n_.store(deferring_.size());
 }
 
 bool DirLeases::deferring(uint64_t session) const {
@@ -27,6 +29,7 @@ bool DirLeases::deferring(uint64_t session) const {
 
 int64_t DirLeases::BlockedUntilRead(uint64_t dir, uint64_t session, int64_t now_ms) {
   if (lease_ms_ == 0) return 0;
+  if (deferring_n_.load() == 0 && read_quiet_until_.load() <= now_ms) return 0;  // no lock on the common path
   std::lock_guard lock(mu_);
   auto it = leases_.find(dir);
   if (it == leases_.end()) return quiet_reads_ && quiet_until_ > now_ms ? quiet_until_ : 0;

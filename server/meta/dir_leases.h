@@ -32,6 +32,7 @@
 // BlockedUntil runs on the caller's thread before it submits an add.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -105,6 +106,10 @@ class DirLeases {
   mutable std::mutex mu_;
   int64_t quiet_until_ = 0;  // GUARDED_BY(mu_): adds without a record wait until then (after a restart)
   bool quiet_reads_ = false;  // GUARDED_BY(mu_): reads wait then too (deferring sessions survived it)
+  // Lock-free view for BlockedUntilRead's fast path (every lookup and listing asks): how many sessions
+  // defer, and until when reads wait after a restart (0 = they do not).
+  std::atomic<size_t> deferring_n_{0};
+  std::atomic<int64_t> read_quiet_until_{0};
   std::unordered_set<uint64_t> deferring_;  // GUARDED_BY(mu_): sessions with reserved inodes
   std::unordered_map<uint64_t, Lease> leases_;  // GUARDED_BY(mu_), by directory inode
   uint64_t next_grant_ = 1;                     // GUARDED_BY(mu_)

@@ -82,3 +82,53 @@ TEST_CASE("the directory lease table is bounded and leases can be switched off",
   CHECK(off.BlockedUntil(kDir, kOther, 1) == 0);
   CHECK(off.Add(kDir, kOther, 1).wait_until == 0);
 }
+
+TEST_CASE("a deferring session's lease makes other sessions' reads wait, and a late deferred create is refused",
+          "[meta][dir_lease][deferred]") {
+  DirLeases t(kMs, 16);
+  const uint64_t grant = t.Grant(kDir, kHolder, 0);
+  REQUIRE(grant != 0);
+  // Not deferring yet: reads never wait.
+  CHECK(t.BlockedUntilRead(kDir, kOther, 10) == 0);
+  t.SetDeferring(kHolder, true);
+  CHECK(t.deferring(kHolder));
+  CHECK(t.BlockedUntilRead(kDir, kHolder, 10) == 0);  // the holder's own reads
+  CHECK(t.BlockedUntilRead(kDir + 1, kOther, 10) == 0);  // no lease there
+  // The holder's deferred creates stand and renew the lease.
+  auto ok = t.AddDeferred(kDir, kHolder, 100);
+  CHECK(ok.ok);
+  CHECK(ok.grant == grant);
+  // Another session's read waits for the deadline and revokes the lease: creates arriving before the
+  // deadline stand without renewal, later ones are refused.
+  CHECK(t.BlockedUntilRead(kDir, kOther, 200) == 1100);
+  auto revoked = t.AddDeferred(kDir, kHolder, 500);
+  CHECK(revoked.ok);
+  CHECK(revoked.grant == 0);
+  CHECK_FALSE(t.AddDeferred(kDir, kHolder, 1100).ok);
+  CHECK(t.BlockedUntilRead(kDir, kOther, 1100) == 0);  // lapsed: the record goes
+  CHECK(t.size() == 0);
+  CHECK_FALSE(t.AddDeferred(kDir, kHolder, 1200).ok);  // no record: refused
+  // Another session's deferred create under someone else's lease is refused.
+  t.Grant(kDir + 2, kOther, 2000);
+  CHECK_FALSE(t.AddDeferred(kDir + 2, kHolder, 2001).ok);
+  // A session that stopped deferring (its end) makes nobody wait.
+  t.Grant(kDir + 3, kHolder, 3000);
+  t.SetDeferring(kHolder, false);
+  CHECK(t.BlockedUntilRead(kDir + 3, kOther, 3001) == 0);
+}
+
+TEST_CASE("after a restart with deferring sessions reads wait one lease period and their creates stand",
+          "[meta][dir_lease][deferred]") {
+  DirLeases t(kMs, 16);
+  t.SetDeferring(kHolder, true);
+  t.StartQuiet(100, /*reads=*/true);
+  CHECK(t.BlockedUntilRead(kDir, kOther, 200) == 1100);
+  CHECK(t.AddDeferred(kDir, kHolder, 300).ok);  // sent before the restart, arriving in the quiet period
+  CHECK_FALSE(t.AddDeferred(kDir, kHolder, 1100).ok);
+  CHECK(t.BlockedUntilRead(kDir, kOther, 1100) == 0);
+  // A restart without deferring sessions: reads do not wait, deferred creates without a record are refused.
+  DirLeases u(kMs, 16);
+  u.StartQuiet(100, /*reads=*/false);
+  CHECK(u.BlockedUntilRead(kDir, kOther, 200) == 0);
+  CHECK_FALSE(u.AddDeferred(kDir, kHolder, 200).ok);
+}
