@@ -61,6 +61,7 @@ class ClientImpl final : public Client {
 
   StatusOr<FileHandle*> Open(const Caller& c, uint64_t ino, int flags) override;
   StatusOr<size_t> Read(FileHandle* fh, uint64_t off, size_t size, char* buf) override;
+  StatusOr<Extent> ReadAround(FileHandle* fh, uint64_t off, size_t size, uint32_t around, char* buf) override;
   Status Write(FileHandle* fh, uint64_t off, const char* data, size_t size) override;
   Status Flush(FileHandle* fh) override;
   Status Fsync(FileHandle* fh) override;

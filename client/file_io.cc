@@ -515,8 +515,16 @@ StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t
 }
 
 StatusOr<size_t> ClientImpl::Read(FileHandle* fh, uint64_t off, size_t size, char* buf) {
+  auto e = ReadAround(fh, off, size, 0, buf);
+  if (!e.ok()) return e.status();
+  return e->len;
+}
+
+StatusOr<Client::Extent> ClientImpl::ReadAround(FileHandle* fh, uint64_t off, size_t size, uint32_t around,
+                                                char* buf) {
   auto st = fh->inode;
-  if (size == 0) return size_t{0};
+  if (size == 0) return Extent{off, 0};
+  if (around % 4096 != 0) return Err(EINVAL, "read-around of {} bytes is not a multiple of 4 KiB", around);
   RETURN_IF_ERROR(EnsureOpened(fh));
   const uint32_t cs = st->layout.chunk_size();
   if (cs == 0) return Err(EIO, "inode {} has no data layout", st->ino);
@@ -526,18 +534,22 @@ StatusOr<size_t> ClientImpl::Read(FileHandle* fh, uint64_t off, size_t size, cha
     sequential = opts_.readahead_bytes > 0 && (off == fh->last_read_end || (off == 0 && size >= 65536));
     if (!sequential) fh->ra.clear();
   }
+  // A random read fetches the aligned blocks about it when they are larger than what it asks.
+  const bool wide = !sequential && around > size;
+  const uint64_t from = wide ? off / around * around : off;
+  const uint64_t to = wide ? (off + size + around - 1) / around * around : off + size;
   // This client's unflushed and in-flight writes to the bytes about to be fetched must be visible: those
   // are flushed and waited for. Writes elsewhere in the file go on (a random reader and writer of one
   // file do not wait for each other). A sequential read fetches its readahead window too.
   const uint64_t block = std::min<uint64_t>(cs, 1u << 20);
   RETURN_IF_ERROR(sequential ? SyncRange(*st, off / block * block, off + size + opts_.readahead_bytes + block)
-                             : SyncRange(*st, off, off + size));
+                             : SyncRange(*st, from, to));
   uint64_t file_size;
   {
     std::lock_guard lock(st->mu);
     file_size = st->size;
   }
-  if (off >= file_size) return size_t{0};
+  if (off >= file_size) return Extent{off, 0};
   size = static_cast<size_t>(std::min<uint64_t>(size, file_size - off));
   {
     std::lock_guard lock(fh->ra_mu);
@@ -545,9 +557,14 @@ StatusOr<size_t> ClientImpl::Read(FileHandle* fh, uint64_t off, size_t size, cha
   }
   auto cap = HandleCapability(fh);
   if (!cap.ok()) return cap.status();
-  if (sequential) return ReadSequential(fh, off, size, buf, file_size, *cap);
-  RETURN_IF_ERROR(ReadDirect(*st, off, size, buf, *cap));
-  return size;
+  if (sequential) {
+    auto n = ReadSequential(fh, off, size, buf, file_size, *cap);
+    if (!n.ok()) return n.status();
+    return Extent{off, *n};
+  }
+  const uint64_t end = std::min(to, file_size);
+  RETURN_IF_ERROR(ReadDirect(*st, from, end - from, buf, *cap));
+  return Extent{from, static_cast<size_t>(end - from)};
 }
 
 Status ClientImpl::TruncateData(const Attr& attr, uint64_t new_size, const std::string& capability) {

@@ -1,5 +1,6 @@
 #include "fuse/fuse_ops.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -98,6 +99,8 @@ void ReplyAttr(fuse_req_t req, const StatusOr<Attr>& a) {
 
 FileHandle* Fh(fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
 
+bool Writable(int open_flags) { return (open_flags & O_ACCMODE) != O_RDONLY; }
+
 void OpInit(void* userdata, fuse_conn_info* conn) {
   auto* ctx = static_cast<FuseContext*>(userdata);
   if (ctx->opts.writeback_cache && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
@@ -189,6 +192,7 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fu
   else if (to_set & FUSE_SET_ATTR_MTIME) { mask |= SETATTR_MTIME; *r.mutable_mtime() = ToTs(attr->st_mtim); }
   if (to_set & FUSE_SET_ATTR_CTIME) { mask |= SETATTR_CTIME; *r.mutable_ctime() = ToTs(attr->st_ctim); }
   r.set_mask(mask);
+  if (ReadAround* ra = Ctx(req)->read_around; ra && (mask & SETATTR_SIZE)) ra->Truncated(ino);
   auto a = Cl(req)->SetAttr(CallerOf(req), r, fi ? Fh(fi) : nullptr);
   ChangedIno(req, r.ino());
   ReplyAttr(req, a);
@@ -258,14 +262,24 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   int flags = fi->flags;
   // With the kernel's write-back cache, a write-only open still needs reads (partial pages).
   if (Ctx(req)->opts.writeback_cache && (flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
+  // Before the kernel's pages are dropped below: a read-around store fetched earlier must not land after.
+  ReadAround* ra = Ctx(req)->read_around;
+  const bool writable = Writable(fi->flags);
+  if (ra) ra->Opened(ino, writable);
   auto h = Cl(req)->Open(CallerOf(req), ToWeft(req, ino), flags & ~O_TRUNC);
-  if (!h.ok()) return ReplyStatus(req, h.status());
+  if (!h.ok()) {
+    if (ra) ra->Closed(ino, writable);
+    return ReplyStatus(req, h.status());
+  }
   fi->fh = reinterpret_cast<uint64_t>(*h);
   // Close-to-open: a new open sees other clients' committed writes. Dropping the page cache is not
   // enough: the kernel's cached size must go too, or it would clip reads to a stale length.
   fi->keep_cache = 0;
   if (Ctx(req)->session) fuse_lowlevel_notify_inval_inode(Ctx(req)->session, ino, -1, 0);
-  if (fuse_reply_open(req, fi) == -ENOENT) (void)Cl(req)->Close(*h);
+  if (fuse_reply_open(req, fi) == -ENOENT) {
+    (void)Cl(req)->Close(*h);
+    if (ra) ra->Closed(ino, writable);
+  }
 }
 
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
@@ -277,10 +291,40 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   fi->fh = reinterpret_cast<uint64_t>(r->handle);
   fi->keep_cache = 0;
   fuse_entry_param e = Entry(req, r->attr);
-  if (fuse_reply_create(req, &e, fi) == -ENOENT) (void)Cl(req)->Close(r->handle);
+  ReadAround* ra = Ctx(req)->read_around;
+  const bool writable = Writable(fi->flags);
+  if (ra) ra->Opened(e.ino, writable);
+  if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+    (void)Cl(req)->Close(r->handle);
+    if (ra) ra->Closed(e.ino, writable);
+  }
 }
 
-void OpRead(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+// A random read smaller than the read-around size fetches the aligned block about it; the kernel gets
+// what it asked in the reply and the rest for its page cache, from read_around.h's thread.
+bool ReadWithAround(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  ReadAround* ra = Ctx(req)->read_around;
+  if (!ra || ra->bytes() <= size) return false;
+  std::optional<uint64_t> token = ra->Begin(ino);
+  if (!token) return false;
+  std::vector<char> b = ra->Acquire(Client::ReadAroundCapacity(size, ra->bytes()));
+  if (b.empty()) return false;
+  auto e = Cl(req)->ReadAround(Fh(fi), static_cast<uint64_t>(off), size, ra->bytes(), b.data());
+  if (!e.ok()) {
+    ra->Release(std::move(b));
+    ReplyStatus(req, e.status());
+    return true;
+  }
+  const uint64_t from = static_cast<uint64_t>(off), got_end = e->off + e->len;
+  const size_t n = got_end > from ? static_cast<size_t>(std::min<uint64_t>(size, got_end - from)) : 0;
+  fuse_reply_buf(req, b.data() + (from - e->off), n);
+  if (e->len > n) ra->Store(ino, *token, e->off, std::move(b), e->len, from, from + n);
+  else ra->Release(std::move(b));
+  return true;
+}
+
+void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  if (ReadWithAround(req, ino, size, off, fi)) return;
   // One buffer per worker thread, kept (at most the kernel's largest read): a fresh allocation per read
   // of up to 1 MiB churned the allocator, whose freed blocks stayed resident.
   thread_local std::vector<char> buf;
@@ -307,6 +351,7 @@ void OpFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Status s = Cl(req)->Close(Fh(fi));
+  if (ReadAround* ra = Ctx(req)->read_around) ra->Closed(ino, Writable(fi->flags));
   ChangedIno(req, ToWeft(req, ino));
   ReplyStatus(req, s);
 }

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "fuse/lookup_ahead.h"
+#include "fuse/read_around.h"
 #include "fuse/xattr_hints.h"
 #include "weft/client.h"
 
@@ -37,6 +38,7 @@ struct FuseContext {
   FuseOptions opts;
   XattrHints* xattr_hints = nullptr;  // inodes known to have no xattrs (null: ask weft-meta always)
   LookupAhead* lookup_ahead = nullptr;  // directory pages answering lookups (null: every lookup asks)
+  ReadAround* read_around = nullptr;    // random reads' neighbouring pages for the kernel (null: off)
 };
 
 // The operation table; userdata passed to fuse_session_new must be a FuseContext*.

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
+#include <memory>
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +29,8 @@ struct Options {
   std::vector<std::string> fuse_opts;  // -o values
   unsigned max_threads = 32;
   bool lookup_ahead = true;  // fuse/lookup_ahead.h
+  uint32_t read_around_kb = 64;  // fuse/read_around.h; 0 = off
+  uint32_t read_around_store_delay_ms = 0;  // tests only
   uint64_t memory_budget_mb = 1024;  // the process's memory (weft::FitMemoryBudget); default 1 GiB
   weft::LogOptions log;
 };
@@ -57,6 +61,20 @@ int Serve(Options& opt, int notify_fd) {
   // lookups of one directory went to weft-meta within it.
   weft::fuse::LookupAhead lookup_ahead(opt.lookup_ahead ? static_cast<int64_t>(opt.fuse.attr_timeout * 1000) : 0, 4);
   ctx.lookup_ahead = &lookup_ahead;
+  // Random reads' neighbouring pages go to the kernel (read_around.h); never under the kernel's
+  // write-back cache, whose dirty pages a store would overwrite.
+  const uint32_t around = opt.fuse.writeback_cache ? 0 : opt.read_around_kb * 1024;
+  auto read_around = std::make_unique<weft::fuse::ReadAround>(
+      around,
+      [&ctx](uint64_t ino, uint64_t off, const char* data, size_t len) {
+        fuse_bufvec bv = FUSE_BUFVEC_INIT(len);
+        bv.buf[0].mem = const_cast<char*>(data);
+        int rc = fuse_lowlevel_notify_store(ctx.session, ino, static_cast<off_t>(off), &bv, fuse_buf_copy_flags{});
+        if (rc != 0 && rc != -ENOENT) spdlog::debug("read-around store of inode {} failed: {}", ino, strerror(-rc));
+      },
+      [&ctx](uint64_t ino) { fuse_lowlevel_notify_inval_inode(ctx.session, ino, 0, 0); },
+      opt.read_around_store_delay_ms);
+  if (around > 0) ctx.read_around = read_around.get();
 
   std::vector<std::string> args = {"weft-mount"};
   std::string o = "fsname=weft:" + opt.client.volume + ",subtype=weft,default_permissions";
@@ -87,6 +105,14 @@ int Serve(Options& opt, int notify_fd) {
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
   spdlog::info("unmounting {}", opt.mountpoint);
+  if (ctx.read_around) {
+    ctx.read_around = nullptr;
+    auto c = read_around->counters();
+    spdlog::info("read-around: {} blocks given to the kernel, {} not (changed meanwhile or queue full), {} dropped "
+                 "after an open or truncation outwaited them",
+                 c.stored, c.skipped, c.invalidated);
+  }
+  read_around.reset();  // its thread stores through the session: done before the session goes
   fuse_remove_signal_handlers(se);
   // The rest is bounded (the deferred creates and queued closes go out, then the session ends, each
   // within the RPC deadline): a second SIGTERM or Ctrl-C must not cut it short, or the session and what
@@ -129,6 +155,15 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-lookup-ahead", opt.lookup_ahead,
                "answer every lookup from weft-meta (default: after a few lookups in one directory, fetch the page "
                "after the name and answer the next lookups from it within the attribute timeout)");
+  app.add_option("--read-around-kb", opt.read_around_kb,
+                 "a random read smaller than this fetches the aligned block of this size about it and gives the "
+                 "kernel the rest for its page cache (0 = off; off with --writeback-cache; fuse/read_around.h)")
+      ->check(CLI::Range(0u, 1024u))
+      ->check([](const std::string& v) { return std::stoul(v) % 4 == 0 ? std::string() : "must be a multiple of 4"; })
+      ->capture_default_str();
+  app.add_option("--read-around-store-delay-ms", opt.read_around_store_delay_ms,
+                 "for tests: hold each read-around store this long before it is checked")
+      ->group("");
   app.add_flag("!--no-dir-leases", opt.client.dir_leases,
                "do not ask for directory leases (with one, lookups in a directory this mount made are answered "
                "here; docs/meta-semantics.md)");

@@ -142,6 +142,17 @@ class Client {
   virtual StatusOr<FileHandle*> Open(const Caller& c, uint64_t ino, int flags) = 0;
   // Reads up to size bytes at off into buf; returns the bytes read (short only at end of file).
   virtual StatusOr<size_t> Read(FileHandle* fh, uint64_t off, size_t size, char* buf) = 0;
+  // As Read, and when the handle reads at random (not the sequential pattern readahead serves) and size is
+  // below `around` (a multiple of 4 KiB), also fetches the rest of the `around`-aligned blocks that hold
+  // [off, off+size), in the same requests, clipped to the end of the file. buf must hold
+  // ReadAroundCapacity(size, around) bytes. Returns which bytes of the file buf holds from its start;
+  // the asked bytes are among them (short only at end of file). weft-mount gives the kernel the rest.
+  struct Extent {
+    uint64_t off = 0;
+    size_t len = 0;
+  };
+  static constexpr size_t ReadAroundCapacity(size_t size, uint32_t around) { return size + 2 * size_t{around}; }
+  virtual StatusOr<Extent> ReadAround(FileHandle* fh, uint64_t off, size_t size, uint32_t around, char* buf) = 0;
   // Buffers (write-back) or sends the bytes. EDQUOT when the quota refuses space; errors of earlier
   // buffered writes surface here or at Flush/Fsync/Close.
   virtual Status Write(FileHandle* fh, uint64_t off, const char* data, size_t size) = 0;

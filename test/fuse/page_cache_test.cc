@@ -1,0 +1,261 @@
+// Read-around through real mounts (fuse/read_around.h): a random 4 KiB read leaves its whole 64 KiB
+// block in the kernel's page cache (mincore on a mapping of the same open file shows it), every byte
+// read at random matches, this mount's own writes and truncations are never overwritten by an older
+// block, another mount's write is seen at the next open, and --read-around-kb 0 fetches only the page.
+#include <catch2/catch.hpp>
+#include <sys/mman.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "test/fuse/fuse_test_util.h"
+
+using namespace weft::test;
+
+namespace {
+
+constexpr size_t kPage = 4096;
+constexpr size_t kBlock = 64 * 1024;
+
+// Which pages of [0, len) of fd are in the kernel's page cache. Through a mapping of this same open file:
+// opening it again would drop them (close-to-open).
+std::vector<bool> Resident(int fd, size_t len) {
+  void* p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+  REQUIRE(p != MAP_FAILED);
+  std::vector<unsigned char> v((len + kPage - 1) / kPage);
+  REQUIRE(::mincore(p, len, v.data()) == 0);
+  ::munmap(p, len);
+  std::vector<bool> out;
+  for (unsigned char c : v) out.push_back(c & 1);
+  return out;
+}
+
+size_t CountResident(const std::vector<bool>& r, size_t first_page, size_t pages) {
+  size_t n = 0;
+  for (size_t i = first_page; i < first_page + pages && i < r.size(); ++i) n += r[i];
+  return n;
+}
+
+// Waits (the blocks are stored from a thread of their own) until the pages are resident, up to 5 s.
+bool EventuallyResident(int fd, size_t len, size_t first_page, size_t pages) {
+  for (int i = 0; i < 500; ++i) {
+    if (CountResident(Resident(fd, len), first_page, pages) == pages) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+std::string Pread(int fd, size_t len, off_t off) {
+  std::string buf(len, '\0');
+  ssize_t n = ::pread(fd, buf.data(), len, off);
+  REQUIRE(n >= 0);
+  buf.resize(static_cast<size_t>(n));
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("read-around: a random read leaves its 64 KiB block in the page cache, and random reads match",
+          "[fuse][integration][read_around]") {
+  MountedCluster m;
+  const std::string data = RandomData(8 << 20, 21);
+  REQUIRE(WriteFile(m.Path("f"), data, true) == 0);
+  int fd = ::open(m.Path("f").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  CHECK(CountResident(Resident(fd, data.size()), 0, data.size() / kPage) == 0);  // the open dropped all
+
+  // A 4 KiB read at 1 MiB + 20 KiB: the block [1 MiB, 1 MiB + 64 KiB) arrives, nothing beyond it.
+  const size_t at = (1 << 20) + 20 * 1024;
+  CHECK(Pread(fd, kPage, static_cast<off_t>(at)) == data.substr(at, kPage));
+  REQUIRE(EventuallyResident(fd, data.size(), (1 << 20) / kPage, kBlock / kPage));
+  auto r = Resident(fd, data.size());
+  CHECK(CountResident(r, 0, (1 << 20) / kPage) == 0);
+  CHECK(CountResident(r, ((1 << 20) + kBlock) / kPage, 16) == 0);
+  // The pages the kernel got from the store hold the file's bytes (read through the mapping: no request).
+  void* p = ::mmap(nullptr, data.size(), PROT_READ, MAP_SHARED, fd, 0);
+  REQUIRE(p != MAP_FAILED);
+  CHECK(std::memcmp(static_cast<char*>(p) + (1 << 20), data.data() + (1 << 20), kBlock) == 0);
+  ::munmap(p, data.size());
+
+  // The last block of the file is short: nothing past the end, and the size stays.
+  const std::string tail_data = RandomData(100000, 5);
+  REQUIRE(WriteFile(m.Path("short"), tail_data) == 0);
+  int t = ::open(m.Path("short").c_str(), O_RDONLY);
+  REQUIRE(t >= 0);
+  CHECK(Pread(t, kPage, 70000 / kPage * kPage) == tail_data.substr(70000 / kPage * kPage, kPage));
+  REQUIRE(EventuallyResident(t, tail_data.size(), kBlock / kPage, (tail_data.size() - kBlock + kPage - 1) / kPage));
+  struct stat st {};
+  REQUIRE(::fstat(t, &st) == 0);
+  CHECK(st.st_size == static_cast<off_t>(tail_data.size()));
+  CHECK(Pread(t, 100000, 0) == tail_data);
+  ::close(t);
+
+  // Random reads of every size and alignment, by four threads at once.
+  std::atomic<int> bad{0};
+  std::vector<std::thread> readers;
+  for (int j = 0; j < 4; ++j) {
+    readers.emplace_back([&, j] {
+      int rfd = ::open(m.Path("f").c_str(), O_RDONLY);
+      std::mt19937 rng(100 + j);
+      for (int i = 0; i < 1500; ++i) {
+        size_t off = rng() % data.size();
+        size_t len = std::min<size_t>(rng() % 3 == 0 ? rng() % 70000 + 1 : kPage, data.size() - off);
+        if (rng() % 2) off = off / kPage * kPage;
+        std::string buf(len, '\0');
+        ssize_t n = ::pread(rfd, buf.data(), len, static_cast<off_t>(off));
+        if (n != static_cast<ssize_t>(len) || buf != data.substr(off, len)) ++bad;
+      }
+      ::close(rfd);
+    });
+  }
+  for (auto& th : readers) th.join();
+  CHECK(bad == 0);
+  ::close(fd);
+  m.cluster.Unmount(m.mnt);
+  const std::string log = ReadFile(m.mnt + ".log");
+  const auto pos = log.find("read-around: ");
+  REQUIRE(pos != std::string::npos);
+  CHECK(std::stoul(log.substr(pos + 13)) > 10);  // blocks given to the kernel
+}
+
+// What a new open reads (close-to-open) and what a file kept open reads within the attribute timeout.
+// The second is as weak as FUSE makes it for every weft mount, read-around or not: the kernel updates
+// its page before it sends the write, and an attribute refresh at that moment (its mtime differs)
+// drops the page, so a read of it in between fetches the bytes the write has not yet replaced; the page
+// stays so until the next refresh shows the write's mtime.
+std::string ReadFresh(const std::string& path, size_t len, off_t off) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  std::string out = Pread(fd, len, off);
+  ::close(fd);
+  return out;
+}
+
+bool EventuallyReads(int fd, off_t off, const std::string& want) {
+  for (int i = 0; i < 300; ++i) {
+    if (Pread(fd, want.size(), off) == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST_CASE("read-around never lays an older block over this mount's writes and truncations",
+          "[fuse][integration][read_around]") {
+  MountedCluster m;
+  // Stores wait 20 ms before their check, so that many land after the writes below, had they no check.
+  const std::string a =
+      m.cluster.Mount("v", {"--attr-timeout", "0.5", "--read-around-store-delay-ms", "20"});
+  const std::string f = a + "/f";
+  const size_t size = 2 << 20;
+  std::string expect = RandomData(size, 3);
+  REQUIRE(WriteFile(f, expect) == 0);
+  // Readers keep fetching blocks around random pages (each store racing the writes below).
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int j = 0; j < 3; ++j) {
+    readers.emplace_back([&, j] {
+      int rfd = ::open(f.c_str(), O_RDONLY);
+      std::mt19937 rng(7 + j);
+      char buf[kPage];
+      while (!stop) (void)::pread(rfd, buf, kPage, static_cast<off_t>(rng() % (size / kPage) * kPage));
+      ::close(rfd);
+    });
+  }
+  int kept = ::open(f.c_str(), O_RDONLY);  // open throughout: reads through the page cache the readers fill
+  REQUIRE(kept >= 0);
+  std::mt19937 rng(11);
+  for (int i = 0; i < 120; ++i) {
+    if (i % 10 == 9) {
+      // Shrink by a block and a half (no store may give the kernel its old size back), then grow back.
+      const size_t cut = size - kBlock - kBlock / 2;
+      REQUIRE(::truncate(f.c_str(), static_cast<off_t>(cut)) == 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // let stores race the new size
+      struct stat st {};
+      REQUIRE(::stat(f.c_str(), &st) == 0);
+      CHECK(static_cast<size_t>(st.st_size) == cut);
+      REQUIRE(::fstat(kept, &st) == 0);
+      CHECK(static_cast<size_t>(st.st_size) == cut);
+      CHECK(ReadFresh(f, kBlock, static_cast<off_t>(cut)).empty());
+      expect.resize(cut);
+      expect.resize(size, '\0');
+      int w = ::open(f.c_str(), O_WRONLY);
+      REQUIRE(w >= 0);
+      REQUIRE(::pwrite(w, expect.data() + size - kPage, kPage, static_cast<off_t>(size - kPage)) ==
+              static_cast<ssize_t>(kPage));
+      REQUIRE(::close(w) == 0);
+      CHECK(ReadFresh(f, 3 * kBlock, static_cast<off_t>(cut - kBlock)) == expect.substr(cut - kBlock, 3 * kBlock));
+      continue;
+    }
+    const size_t page = rng() % (size / kPage);
+    const std::string fresh = RandomData(kPage, 1000 + i);
+    int w = ::open(f.c_str(), O_WRONLY);
+    REQUIRE(w >= 0);
+    REQUIRE(::pwrite(w, fresh.data(), kPage, static_cast<off_t>(page * kPage)) == static_cast<ssize_t>(kPage));
+    REQUIRE(::close(w) == 0);
+    expect.replace(page * kPage, kPage, fresh);
+    CHECK(ReadFresh(f, kPage, static_cast<off_t>(page * kPage)) == fresh);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // stores fetched before the close land now
+    CHECK(ReadFresh(f, kBlock, static_cast<off_t>(page * kPage / kBlock * kBlock)) ==
+          expect.substr(page * kPage / kBlock * kBlock, kBlock));
+    CHECK(EventuallyReads(kept, static_cast<off_t>(page * kPage), fresh));
+  }
+  // Blocks fetched after the last write land (the queue of delayed stores drains first: 32 x 20 ms).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  stop = true;
+  for (auto& th : readers) th.join();
+  // The whole file through the page cache the readers filled, then through a new open.
+  CHECK(EventuallyReads(kept, 0, expect));
+  ::close(kept);
+  CHECK(ReadFile(f) == expect);
+  m.cluster.Unmount(a);
+  const std::string log = ReadFile(a + ".log");
+  const auto pos = log.find("read-around: ");
+  REQUIRE(pos != std::string::npos);
+  // Blocks reached the kernel, and the check kept others from it (the race above did happen).
+  INFO(log.substr(pos, log.find('\n', pos) - pos));
+  CHECK(std::stoul(log.substr(pos + 13)) > 0);
+  const auto given = log.find("given to the kernel, ", pos);
+  REQUIRE(given != std::string::npos);
+  CHECK(std::stoul(log.substr(given + 21)) > 0);
+}
+
+TEST_CASE("read-around: another mount's write is seen at the next open", "[fuse][integration][read_around]") {
+  MountedCluster m;
+  const std::string b = m.cluster.Mount("v");
+  std::string data = RandomData(1 << 20, 8);
+  REQUIRE(WriteFile(m.Path("f"), data) == 0);
+  int fd = ::open(m.Path("f").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  CHECK(Pread(fd, kPage, 0) == data.substr(0, kPage));
+  REQUIRE(EventuallyResident(fd, data.size(), 0, kBlock / kPage));
+  // The other mount rewrites a page inside the block this mount now caches.
+  const std::string fresh = RandomData(kPage, 99);
+  int w = ::open((b + "/f").c_str(), O_WRONLY);
+  REQUIRE(w >= 0);
+  REQUIRE(::pwrite(w, fresh.data(), kPage, 8 * kPage) == static_cast<ssize_t>(kPage));
+  REQUIRE(::close(w) == 0);
+  ::close(fd);
+  fd = ::open(m.Path("f").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  CHECK(Pread(fd, kPage, 8 * kPage) == fresh);
+  CHECK(Pread(fd, kPage, 9 * kPage) == data.substr(9 * kPage, kPage));
+  ::close(fd);
+}
+
+TEST_CASE("with read-around off (--read-around-kb 0) only the page read is in the cache",
+          "[fuse][integration][read_around]") {
+  MountedCluster m;
+  const std::string a = m.cluster.Mount("v", {"--read-around-kb", "0"});
+  std::string data = RandomData(1 << 20, 4);
+  REQUIRE(WriteFile(a + "/f", data) == 0);
+  int fd = ::open((a + "/f").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  CHECK(Pread(fd, kPage, 20 * kPage) == data.substr(20 * kPage, kPage));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto r = Resident(fd, data.size());
+  CHECK(r[20]);
+  CHECK(CountResident(r, 16, 16) == 1);
+  ::close(fd);
+}
