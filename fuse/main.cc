@@ -29,7 +29,7 @@ struct Options {
   std::vector<std::string> fuse_opts;  // -o values
   unsigned max_threads = 32;
   bool lookup_ahead = true;  // fuse/lookup_ahead.h
-  uint32_t read_around_kb = 64;  // fuse/read_around.h; 0 = off
+  uint32_t read_around_kb = 16;  // fuse/read_around.h; 0 = off
   uint32_t read_around_store_delay_ms = 0;  // tests only
   uint64_t memory_budget_mb = 1024;  // the process's memory (weft::FitMemoryBudget); default 1 GiB
   weft::LogOptions log;

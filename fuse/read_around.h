@@ -1,16 +1,19 @@
-// Read-around: a random read smaller than the read-around size (weft-mount --read-around-kb, default 64)
+// Read-around: a random read smaller than the read-around size (weft-mount --read-around-kb, default 16)
 // fetches the whole aligned block about it from the chunk server in the same request, answers the
 // kernel with what it asked, and gives the kernel the rest of the block for its page cache
 // (fuse_lowlevel_notify_store), so later reads nearby are answered by the kernel without a FUSE request.
-// MooseFS's chunk servers read their 64 KiB blocks whole too; the cost is bandwidth (up to 16x the bytes
-// of a 4 KiB read) on data sets far larger than memory, where --read-around-kb 0 turns it off.
+// Where reads come back to a file that fits in memory, that multiplies their rate; where no read ever
+// comes back near an earlier one it only costs (bench/fio/randread-4k-sparse.fio). Measured with
+// bench/fio-ab.sh, 4 KiB random reads, against 0: 16 KiB gave 5.95x and 0.97x in the worst case, 64 KiB
+// 14.3x and 0.51x; hence 16 (bench/results/fio-ab-20261127-read-around.md).
 //
 // A store overwrites whatever pages the kernel holds, so it must never carry older bytes than the
 // kernel has. Only this mount changes the kernel's pages of a file (other clients' writes reach it at
 // the next open: close-to-open), and only through a handle open for writing or a truncation. So a
 // block is stored only if, from before its fetch until the store is done, no handle of its inode was
 // open for writing here and no open, create or truncation of the inode came: every open and truncation
-// (Opened/Truncated) bumps the inode's epoch, and waits for a store of that inode already under way.
+// (Opened/Truncated) bumps the epoch of the inode's shard (one of 64: a change of another inode there
+// costs a store, nothing more), and waits for a store of that inode already under way.
 // That wait is bounded (kStoreWaitMs): a store can itself wait for a page the kernel has locked for a
 // read that a FUSE worker still has to answer, and the worker answering it must not be the one
 // waiting. If the wait runs out, the store, once done, invalidates the inode's pages and attributes.

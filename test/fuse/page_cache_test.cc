@@ -1,5 +1,5 @@
-// Read-around through real mounts (fuse/read_around.h): a random 4 KiB read leaves its whole 64 KiB
-// block in the kernel's page cache (mincore on a mapping of the same open file shows it), every byte
+// Read-around through real mounts (fuse/read_around.h): a random 4 KiB read leaves its whole block
+// (16 KiB by default) in the kernel's page cache (mincore on a mapping of the same open file shows it), every byte
 // read at random matches, this mount's own writes and truncations are never overwritten by an older
 // block, another mount's write is seen at the next open, and --read-around-kb 0 fetches only the page.
 #include <catch2/catch.hpp>
@@ -17,7 +17,7 @@ using namespace weft::test;
 namespace {
 
 constexpr size_t kPage = 4096;
-constexpr size_t kBlock = 64 * 1024;
+constexpr size_t kBlock = 16 * 1024;  // weft-mount's default --read-around-kb
 
 // Which pages of [0, len) of fd are in the kernel's page cache. Through a mapping of this same open file:
 // opening it again would drop them (close-to-open).
@@ -57,7 +57,7 @@ std::string Pread(int fd, size_t len, off_t off) {
 
 }  // namespace
 
-TEST_CASE("read-around: a random read leaves its 64 KiB block in the page cache, and random reads match",
+TEST_CASE("read-around: a random read leaves its block in the page cache, and random reads match",
           "[fuse][integration][read_around]") {
   MountedCluster m;
   const std::string data = RandomData(8 << 20, 21);
@@ -66,30 +66,31 @@ TEST_CASE("read-around: a random read leaves its 64 KiB block in the page cache,
   REQUIRE(fd >= 0);
   CHECK(CountResident(Resident(fd, data.size()), 0, data.size() / kPage) == 0);  // the open dropped all
 
-  // A 4 KiB read at 1 MiB + 20 KiB: the block [1 MiB, 1 MiB + 64 KiB) arrives, nothing beyond it.
-  const size_t at = (1 << 20) + 20 * 1024;
+  // A 4 KiB read one page into the block at 1 MiB + kBlock: that block arrives, nothing beside it.
+  const size_t block = (1 << 20) + kBlock, at = block + kPage;
   CHECK(Pread(fd, kPage, static_cast<off_t>(at)) == data.substr(at, kPage));
-  REQUIRE(EventuallyResident(fd, data.size(), (1 << 20) / kPage, kBlock / kPage));
+  REQUIRE(EventuallyResident(fd, data.size(), block / kPage, kBlock / kPage));
   auto r = Resident(fd, data.size());
-  CHECK(CountResident(r, 0, (1 << 20) / kPage) == 0);
-  CHECK(CountResident(r, ((1 << 20) + kBlock) / kPage, 16) == 0);
+  CHECK(CountResident(r, 0, block / kPage) == 0);
+  CHECK(CountResident(r, (block + kBlock) / kPage, 16) == 0);
   // The pages the kernel got from the store hold the file's bytes (read through the mapping: no request).
   void* p = ::mmap(nullptr, data.size(), PROT_READ, MAP_SHARED, fd, 0);
   REQUIRE(p != MAP_FAILED);
-  CHECK(std::memcmp(static_cast<char*>(p) + (1 << 20), data.data() + (1 << 20), kBlock) == 0);
+  CHECK(std::memcmp(static_cast<char*>(p) + block, data.data() + block, kBlock) == 0);
   ::munmap(p, data.size());
 
-  // The last block of the file is short: nothing past the end, and the size stays.
-  const std::string tail_data = RandomData(100000, 5);
+  // The file's last block is short: nothing past the end arrives, and the size stays.
+  const size_t tail_len = 6 * kBlock + 10000, last = tail_len / kBlock * kBlock;
+  const std::string tail_data = RandomData(tail_len, 5);
   REQUIRE(WriteFile(m.Path("short"), tail_data) == 0);
   int t = ::open(m.Path("short").c_str(), O_RDONLY);
   REQUIRE(t >= 0);
-  CHECK(Pread(t, kPage, 70000 / kPage * kPage) == tail_data.substr(70000 / kPage * kPage, kPage));
-  REQUIRE(EventuallyResident(t, tail_data.size(), kBlock / kPage, (tail_data.size() - kBlock + kPage - 1) / kPage));
+  CHECK(Pread(t, kPage, static_cast<off_t>(last)) == tail_data.substr(last, kPage));
+  REQUIRE(EventuallyResident(t, tail_len, last / kPage, (tail_len - last + kPage - 1) / kPage));
   struct stat st {};
   REQUIRE(::fstat(t, &st) == 0);
-  CHECK(st.st_size == static_cast<off_t>(tail_data.size()));
-  CHECK(Pread(t, 100000, 0) == tail_data);
+  CHECK(st.st_size == static_cast<off_t>(tail_len));
+  CHECK(Pread(t, tail_len + kPage, 0) == tail_data);
   ::close(t);
 
   // Random reads of every size and alignment, by four threads at once.
