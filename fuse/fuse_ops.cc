@@ -304,7 +304,8 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
 // what it asked in the reply and the rest for its page cache, from read_around.h's thread.
 bool ReadWithAround(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   ReadAround* ra = Ctx(req)->read_around;
-  if (!ra || ra->bytes() <= size) return false;
+  // Only reads through the page cache: page-aligned, not O_DIRECT.
+  if (!ra || ra->bytes() <= size || off % 4096 != 0 || (fi->flags & O_DIRECT)) return false;
   std::optional<uint64_t> token = ra->Begin(ino);
   if (!token) return false;
   std::vector<char> b = ra->Acquire(Client::ReadAroundCapacity(size, ra->bytes()));
