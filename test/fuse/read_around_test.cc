@@ -20,6 +20,13 @@ namespace {
 constexpr uint64_t kIno = 42;
 constexpr uint32_t kAround = 64 * 1024;
 
+std::vector<char> Block(ReadAround& ra, char fill) {
+  std::vector<char> b = ra.Acquire(weft::Client::ReadAroundCapacity(4096, kAround));
+  REQUIRE(b.size() >= kAround);
+  std::fill(b.begin(), b.begin() + kAround, fill);
+  return b;
+}
+
 struct Stored {
   uint64_t ino, off;
   std::string data;
@@ -52,14 +59,21 @@ struct Recorder {
                   std::lock_guard lock(mu);
                   invalidated.push_back(ino);
                 }};
+
+  // Queues a block of kIno and returns once the store thread is inside the kernel call for it; every
+  // store then waits there until the returned promise is set.
+  std::promise<void> HoldOneStore(char fill) {
+    std::promise<void> go;
+    release = go.get_future().share();
+    hold = true;
+    auto in = entered.get_future();
+    auto token = ra.Begin(kIno);
+    ra.Store(kIno, *token, 0, Block(ra, fill), kAround, 0, 4096);
+    in.wait();
+    return go;
+  }
 };
 
-std::vector<char> Block(ReadAround& ra, char fill) {
-  std::vector<char> b = ra.Acquire(weft::Client::ReadAroundCapacity(4096, kAround));
-  REQUIRE(b.size() >= kAround);
-  std::fill(b.begin(), b.begin() + kAround, fill);
-  return b;
-}
 
 }  // namespace
 
@@ -135,13 +149,7 @@ TEST_CASE("two writers: fetches wait for the last to close", "[fuse][read_around
 TEST_CASE("an open waits for a store of its inode under way, or has its pages dropped after",
           "[fuse][read_around]") {
   Recorder r;
-  std::promise<void> go;
-  r.release = go.get_future().share();
-  r.hold = true;
-  auto entered = r.entered.get_future();
-  auto token = r.ra.Begin(kIno);
-  r.ra.Store(kIno, *token, 0, Block(r.ra, 'c'), kAround, 0, 4096);
-  entered.wait();  // the store thread is inside the kernel call
+  std::promise<void> go = r.HoldOneStore('c');
 
   SECTION("the store ends within the wait: the open returns after it, nothing dropped") {
     auto t0 = std::chrono::steady_clock::now();
@@ -179,17 +187,14 @@ TEST_CASE("an open waits for a store of its inode under way, or has its pages dr
 TEST_CASE("the store queue is bounded: a full queue lends no buffer, and a late block is dropped",
           "[fuse][read_around]") {
   Recorder r;
-  std::promise<void> go;
-  r.release = go.get_future().share();
-  r.hold = true;
-  auto entered = r.entered.get_future();
+  std::promise<void> go = r.HoldOneStore('d');  // the thread holds the first; kMaxQueued more wait
   auto token = r.ra.Begin(kIno);
-  r.ra.Store(kIno, *token, 0, Block(r.ra, 'd'), kAround, 0, 4096);
-  entered.wait();  // the thread holds the first; the next kMaxQueued wait in the queue
   std::vector<std::vector<char>> lent;
   for (size_t i = 0; i < ReadAround::kMaxQueued; ++i) lent.push_back(Block(r.ra, 'e'));
   for (auto& b : lent) r.ra.Store(kIno, *token, 0, std::move(b), kAround, 0, 4096);
   CHECK(r.ra.Acquire(kAround).empty());
+  r.ra.Store(kIno, *token, 0, std::vector<char>(kAround, 'f'), kAround, 0, 4096);  // one too many
+  CHECK(r.ra.counters().skipped == 1);
   go.set_value();
   r.ra.Drain();
   CHECK(r.ra.counters().stored == 1 + ReadAround::kMaxQueued);
