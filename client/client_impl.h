@@ -1,6 +1,8 @@
 // The implementation behind weft/client.h. Internal to client/.
 #pragma once
 
+#include <fcntl.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -69,6 +71,7 @@ class ClientImpl final : public Client {
   Status Allocate(FileHandle* fh, uint64_t off, uint64_t len) override;
   uint64_t HandleSize(FileHandle* fh) override;
   uint64_t HandleIno(FileHandle* fh) override { return fh->inode->ino; }
+  bool HandleWritable(FileHandle* fh) override { return (fh->flags & O_ACCMODE) != O_RDONLY; }
   StatusOr<Attr> ResolvePath(const Caller& c, std::string_view path) override;
 
   // The directory leases this session holds (tests read how many lookups they answered).

@@ -344,9 +344,23 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t
 
 // Flush, close and fsync commit what writes changed (length, mtime): after the commit, not only after
 // the write, a page fetched in between holds the old length.
+// Once a handle's writes are in weft (flush, fsync), the kernel asks for the file's attributes again
+// at its next use of them. The new mtime then drops every page of the file, among them any page the
+// kernel refilled with older bytes while a write was on its way: it puts a write in its page cache
+// before it sends it, and an attribute refresh in between (auto_inval_data) can drop that page, so
+// that a read fetches what the write has not yet replaced. Without this, such a page stayed until the
+// attribute timeout ran out; now a reader with the file open reads the write once the writer's close
+// or fsync returned.
+void WritesLanded(fuse_req_t req, fuse_ino_t ino, FileHandle* fh) {
+  if (Ctx(req)->session && Cl(req)->HandleWritable(fh)) {
+    fuse_lowlevel_notify_inval_inode(Ctx(req)->session, ino, -1, 0);
+  }
+}
+
 void OpFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Status s = Cl(req)->Flush(Fh(fi));
   ChangedIno(req, ToWeft(req, ino));
+  if (s.ok()) WritesLanded(req, ino, Fh(fi));
   ReplyStatus(req, s);
 }
 
@@ -360,6 +374,7 @@ void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
   Status s = Cl(req)->Fsync(Fh(fi));
   ChangedIno(req, ToWeft(req, ino));
+  if (s.ok()) WritesLanded(req, ino, Fh(fi));
   ReplyStatus(req, s);
 }
 

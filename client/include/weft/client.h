@@ -168,6 +168,8 @@ class Client {
   // The handle's current view of the file size (including unflushed writes).
   virtual uint64_t HandleSize(FileHandle* fh) = 0;
   virtual uint64_t HandleIno(FileHandle* fh) = 0;
+  // Whether the handle was opened for writing.
+  virtual bool HandleWritable(FileHandle* fh) = 0;
 
   // --- path helpers for tools (weftctl, bench): resolve "/a/b" from the root ---
   virtual StatusOr<Attr> ResolvePath(const Caller& c, std::string_view path) = 0;
