@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <memory>
@@ -112,7 +113,14 @@ int Serve(Options& opt, int notify_fd) {
                  "after an open or truncation outwaited them",
                  c.stored, c.skipped, c.invalidated);
   }
-  read_around.reset();  // its thread stores through the session: done before the session goes
+  // Its thread stores through the session: stopped before the session goes. A store can wait in the
+  // kernel for a page that a read no worker will answer now holds locked; it ends when the connection
+  // does, so the object is left to the process's exit rather than waited for.
+  if (!read_around->Stop(std::chrono::seconds(2))) {
+    spdlog::warn("read-around: a store is still waiting in the kernel; leaving it to the exit");
+    (void)read_around.release();
+  }
+  read_around.reset();
   fuse_remove_signal_handlers(se);
   // The rest is bounded (the deferred creates and queued closes go out, then the session ends, each
   // within the RPC deadline): a second SIGTERM or Ctrl-C must not cut it short, or the session and what

@@ -58,12 +58,22 @@ class ReadAround {
     if (bytes_ > 0) thread_ = std::thread([this] { Run(); });
   }
   ~ReadAround() {
-    {
-      std::lock_guard lock(q_mu_);
-      stop_ = true;
+    if (thread_.joinable()) {
+      Stop(std::chrono::hours(24 * 365));
+      thread_.join();
     }
+  }
+
+  // Stops the store thread; blocks not yet stored are dropped. Waits at most `wait` for a store under
+  // way. False when that store is still in the kernel: it waits for a page locked by a read that no
+  // worker will answer any more (the session loop has ended, as at unmount), until the connection goes.
+  // The caller must then let this object live until the process ends.
+  bool Stop(std::chrono::milliseconds wait) {
+    std::unique_lock lock(q_mu_);
+    stop_ = true;
     q_cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    if (!thread_.joinable()) return true;
+    return q_cv_.wait_for(lock, wait, [&] { return exited_; });
   }
   ReadAround(const ReadAround&) = delete;
   ReadAround& operator=(const ReadAround&) = delete;
@@ -175,7 +185,12 @@ class ReadAround {
       {
         std::unique_lock lock(q_mu_);
         q_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;
+        if (stop_) {
+          queue_.clear();
+          exited_ = true;
+          q_cv_.notify_all();
+          return;
+        }
         job = std::move(queue_.front());
         queue_.pop_front();
         busy_ = true;
@@ -233,6 +248,7 @@ class ReadAround {
   std::vector<std::vector<char>> free_;
   bool busy_ = false;
   bool stop_ = false;
+  bool exited_ = false;
 
   mutable std::mutex c_mu_;
   Counters counters_;

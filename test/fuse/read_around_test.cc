@@ -206,3 +206,17 @@ TEST_CASE("read-around 0 is off", "[fuse][read_around]") {
   CHECK(ra.bytes() == 0);
   CHECK_FALSE(ra.Begin(kIno).has_value());
 }
+
+TEST_CASE("stopping waits a bounded time for a store under way, and drops the blocks still queued",
+          "[fuse][read_around]") {
+  Recorder r;
+  std::promise<void> go = r.HoldOneStore('g');
+  auto token = r.ra.Begin(kIno);
+  r.ra.Store(kIno, *token, 0, Block(r.ra, 'h'), kAround, 0, 4096);
+  CHECK_FALSE(r.ra.Stop(std::chrono::milliseconds(50)));  // still inside the held store
+  go.set_value();
+  CHECK(r.ra.Stop(std::chrono::seconds(10)));
+  CHECK(r.ra.counters().stored == 1);  // the held one; the queued one was dropped
+  std::lock_guard lock(r.mu);
+  CHECK(r.stored.size() == 1);
+}
