@@ -55,6 +55,38 @@ std::string Pread(int fd, size_t len, off_t off) {
   return buf;
 }
 
+// Opens path for writing, writes data at off, closes: one writer's whole life.
+void WriteAt(const std::string& path, const std::string& data, size_t off) {
+  int w = ::open(path.c_str(), O_WRONLY);
+  REQUIRE(w >= 0);
+  REQUIRE(::pwrite(w, data.data(), data.size(), static_cast<off_t>(off)) == static_cast<ssize_t>(data.size()));
+  REQUIRE(::close(w) == 0);
+}
+
+// Three threads that read random pages of a file, each through its own open, until stopped.
+struct RandomReaders {
+  RandomReaders(const std::string& path, size_t size, unsigned seed) {
+    for (unsigned j = 0; j < 3; ++j) {
+      threads.emplace_back([this, path, size, seed, j] {
+        int fd = ::open(path.c_str(), O_RDONLY);
+        std::mt19937 rng(seed + j);
+        char buf[kPage];
+        while (!stop) (void)::pread(fd, buf, kPage, static_cast<off_t>(rng() % (size / kPage) * kPage));
+        ::close(fd);
+      });
+    }
+  }
+  ~RandomReaders() { Stop(); }
+  void Stop() {
+    stop = true;
+    for (auto& t : threads) {
+      if (t.joinable()) t.join();
+    }
+  }
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+};
+
 }  // namespace
 
 TEST_CASE("read-around: a random read leaves its block in the page cache, and random reads match",
@@ -141,17 +173,7 @@ TEST_CASE("read-around never lays an older block over this mount's writes and tr
   std::string expect = RandomData(size, 3);
   REQUIRE(WriteFile(f, expect) == 0);
   // Readers keep fetching blocks around random pages (each store racing the writes below).
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> readers;
-  for (int j = 0; j < 3; ++j) {
-    readers.emplace_back([&, j] {
-      int rfd = ::open(f.c_str(), O_RDONLY);
-      std::mt19937 rng(7 + j);
-      char buf[kPage];
-      while (!stop) (void)::pread(rfd, buf, kPage, static_cast<off_t>(rng() % (size / kPage) * kPage));
-      ::close(rfd);
-    });
-  }
+  RandomReaders readers(f, size, 7);
   // Open throughout: reads through the page cache the readers fill, and must read each write once the
   // writer's close returned (fuse_ops.cc, WritesLanded).
   int kept = ::open(f.c_str(), O_RDONLY);
@@ -171,20 +193,13 @@ TEST_CASE("read-around never lays an older block over this mount's writes and tr
       CHECK(ReadFresh(f, kBlock, static_cast<off_t>(cut)).empty());
       expect.resize(cut);
       expect.resize(size, '\0');
-      int w = ::open(f.c_str(), O_WRONLY);
-      REQUIRE(w >= 0);
-      REQUIRE(::pwrite(w, expect.data() + size - kPage, kPage, static_cast<off_t>(size - kPage)) ==
-              static_cast<ssize_t>(kPage));
-      REQUIRE(::close(w) == 0);
+      WriteAt(f, expect.substr(size - kPage), size - kPage);
       CHECK(ReadFresh(f, 3 * kBlock, static_cast<off_t>(cut - kBlock)) == expect.substr(cut - kBlock, 3 * kBlock));
       continue;
     }
     const size_t page = rng() % (size / kPage);
     const std::string fresh = RandomData(kPage, 1000 + i);
-    int w = ::open(f.c_str(), O_WRONLY);
-    REQUIRE(w >= 0);
-    REQUIRE(::pwrite(w, fresh.data(), kPage, static_cast<off_t>(page * kPage)) == static_cast<ssize_t>(kPage));
-    REQUIRE(::close(w) == 0);
+    WriteAt(f, fresh, page * kPage);
     expect.replace(page * kPage, kPage, fresh);
     CHECK(Pread(kept, kPage, static_cast<off_t>(page * kPage)) == fresh);  // first: an open heals it
     CHECK(ReadFresh(f, kPage, static_cast<off_t>(page * kPage)) == fresh);
@@ -194,8 +209,7 @@ TEST_CASE("read-around never lays an older block over this mount's writes and tr
   }
   // Blocks fetched after the last write land (the queue of delayed stores drains first: 32 x 20 ms).
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  stop = true;
-  for (auto& th : readers) th.join();
+  readers.Stop();
   // The whole file through the page cache the readers filled, then through a new open.
   CHECK(Pread(kept, size, 0) == expect);
   ::close(kept);
@@ -220,17 +234,7 @@ TEST_CASE("a reader with the file open reads another process's write once its cl
   const std::string f = m.Path("f");
   const size_t size = 2 << 20;
   REQUIRE(WriteFile(f, RandomData(size, 6)) == 0);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> readers;
-  for (int j = 0; j < 3; ++j) {
-    readers.emplace_back([&, j] {
-      int rfd = ::open(f.c_str(), O_RDONLY);
-      std::mt19937 rng(70 + j);
-      char buf[kPage];
-      while (!stop) (void)::pread(rfd, buf, kPage, static_cast<off_t>(rng() % (size / kPage) * kPage));
-      ::close(rfd);
-    });
-  }
+  RandomReaders readers(f, size, 70);
   int kept = ::open(f.c_str(), O_RDONLY);
   REQUIRE(kept >= 0);
   std::mt19937 rng(12);
@@ -238,24 +242,17 @@ TEST_CASE("a reader with the file open reads another process's write once its cl
   for (int i = 0; i < 150; ++i) {
     const size_t page = rng() % (size / kPage);
     const std::string fresh = RandomData(kPage, 5000 + i);
-    int w = ::open(f.c_str(), O_WRONLY);
-    REQUIRE(w >= 0);
-    REQUIRE(::pwrite(w, fresh.data(), kPage, static_cast<off_t>(page * kPage)) == static_cast<ssize_t>(kPage));
-    REQUIRE(::close(w) == 0);
+    WriteAt(f, fresh, page * kPage);
     if (Pread(kept, kPage, static_cast<off_t>(page * kPage)) != fresh) ++stale;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     if (Pread(kept, kPage, static_cast<off_t>(page * kPage)) != fresh) ++stale;
     if (i % 10 == 9) {  // shrink by a block and a half, then grow back by a write at the end
       REQUIRE(::truncate(f.c_str(), static_cast<off_t>(size - kBlock - kBlock / 2)) == 0);
       std::string last = RandomData(kPage, 9000 + i);
-      int e = ::open(f.c_str(), O_WRONLY);
-      REQUIRE(e >= 0);
-      REQUIRE(::pwrite(e, last.data(), kPage, static_cast<off_t>(size - kPage)) == static_cast<ssize_t>(kPage));
-      REQUIRE(::close(e) == 0);
+      WriteAt(f, last, size - kPage);
     }
   }
-  stop = true;
-  for (auto& th : readers) th.join();
+  readers.Stop();
   ::close(kept);
   CHECK(stale == 0);
 }
@@ -271,15 +268,12 @@ TEST_CASE("read-around: another mount's write is seen at the next open", "[fuse]
   REQUIRE(EventuallyResident(fd, data.size(), 0, kBlock / kPage));
   // The other mount rewrites a page inside the block this mount now caches.
   const std::string fresh = RandomData(kPage, 99);
-  int w = ::open((b + "/f").c_str(), O_WRONLY);
-  REQUIRE(w >= 0);
-  REQUIRE(::pwrite(w, fresh.data(), kPage, 8 * kPage) == static_cast<ssize_t>(kPage));
-  REQUIRE(::close(w) == 0);
+  WriteAt(b + "/f", fresh, 2 * kPage);
   ::close(fd);
   fd = ::open(m.Path("f").c_str(), O_RDONLY);
   REQUIRE(fd >= 0);
-  CHECK(Pread(fd, kPage, 8 * kPage) == fresh);
-  CHECK(Pread(fd, kPage, 9 * kPage) == data.substr(9 * kPage, kPage));
+  CHECK(Pread(fd, kPage, 2 * kPage) == fresh);
+  CHECK(Pread(fd, kPage, 3 * kPage) == data.substr(3 * kPage, kPage));
   ::close(fd);
 }
 
