@@ -126,7 +126,7 @@ class ReadAround {
       std::lock_guard lock(q_mu_);
       if (queue_.size() < kMaxQueued) {
         queue_.push_back(Job{ino, token, off, len, skip_from, skip_to, std::move(buf)});
-        q_cv_.notify_one();
+        q_cv_.notify_all();  // the store thread; Drain and Stop wait on this too
         return;
       }
       if (free_.size() < kMaxQueued) free_.push_back(std::move(buf));
