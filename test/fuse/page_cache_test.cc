@@ -1,7 +1,9 @@
 // Read-around through real mounts (fuse/read_around.h): a random 4 KiB read leaves its whole block
-// (16 KiB by default) in the kernel's page cache (mincore on a mapping of the same open file shows it), every byte
-// read at random matches, this mount's own writes and truncations are never overwritten by an older
-// block, another mount's write is seen at the next open, and --read-around-kb 0 fetches only the page.
+// (16 KiB by default) in the kernel's page cache (mincore on a mapping of the same open file shows it);
+// every byte read at random matches, also with a chunk server killed; this mount's own writes and
+// truncations are never overwritten by an older block, and a reader with the file open reads a write
+// once its close returned; another mount's write is seen at the next open; --read-around-kb 0 fetches
+// only the page, and a size that is not a multiple of 4 KiB or above 1 MiB is refused.
 #include <catch2/catch.hpp>
 #include <sys/mman.h>
 
@@ -291,4 +293,51 @@ TEST_CASE("with read-around off (--read-around-kb 0) only the page read is in th
   CHECK(r[20]);
   CHECK(CountResident(r, 16, 16) == 1);
   ::close(fd);
+}
+
+TEST_CASE("read-around: with a chunk server killed, random reads still return the file's bytes",
+          "[fuse][integration][read_around]") {
+  ClusterOptions opts;
+  opts.meta_args = {"--server-timeout-ms", "2000"};
+  MountedCluster m({}, opts);
+  const std::string data = RandomData(8 << 20, 31);
+  REQUIRE(WriteFile(m.Path("f"), data, true) == 0);
+  for (int victim = 0; victim < 3; ++victim) {
+    DYNAMIC_SECTION("chunk server " << victim) {
+      int fd = ::open(m.Path("f").c_str(), O_RDONLY);
+      REQUIRE(fd >= 0);
+      m.cluster.StopChunk(victim, SIGKILL);
+      std::mt19937 rng(40 + victim);
+      int bad = 0;
+      for (int i = 0; i < 300; ++i) {
+        size_t off = rng() % data.size();
+        if (i % 2) off = off / kPage * kPage;
+        const size_t len = std::min<size_t>(i % 3 ? kPage : rng() % 9000 + 1, data.size() - off);
+        if (Pread(fd, len, static_cast<off_t>(off)) != data.substr(off, len)) ++bad;
+      }
+      CHECK(bad == 0);
+      // The blocks still reach the kernel: one read leaves its whole block resident.
+      const size_t block = 5 * kBlock;
+      CHECK(Pread(fd, kPage, static_cast<off_t>(block + kPage)) == data.substr(block + kPage, kPage));
+      CHECK(EventuallyResident(fd, data.size(), block / kPage, kBlock / kPage));
+      ::close(fd);
+    }
+  }
+}
+
+TEST_CASE("weft-mount refuses a read-around size that is not a multiple of 4 KiB or above 1 MiB",
+          "[fuse][integration][read_around]") {
+  for (const char* kb : {"6", "2048", "x"}) {
+    const std::string cmd = TestCluster::BinDir() + "/weft-mount --meta 127.0.0.1:1 --volume v --read-around-kb " +
+                            kb + " /nonexistent 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    std::string out;
+    char buf[512];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    const int rc = pclose(p);
+    INFO(kb << ": " << out);
+    CHECK(WEXITSTATUS(rc) != 0);
+    CHECK(out.find("--read-around-kb") != std::string::npos);
+  }
 }
