@@ -94,16 +94,11 @@ TEST_CASE("a memory budget too small to run in is refused at start with the size
   for (auto [bin, flag] : {std::pair<const char*, const char*>{"weft-mount", "32"}, {"weft-chunk", "64"}}) {
     std::string cmd = TestCluster::BinDir() + "/" + bin + " --memory-budget-mb " + flag +
                       (std::string(bin) == "weft-mount" ? " --meta 127.0.0.1:1 --volume v /nonexistent"
-                                                        : " --cluster-key-file /nonexistent --data /nonexistent") +
-                      " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p);
+                                                        : " --cluster-key-file /nonexistent --data /nonexistent");
     std::string out;
-    char buf[512];
-    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    int rc = pclose(p);
+    const int rc = RunCommand(cmd, &out);
     INFO(bin << ": " << out);
-    CHECK(WEXITSTATUS(rc) == 2);
+    CHECK(rc == 2);
     CHECK(out.find("--memory-budget-mb") != std::string::npos);
     CHECK(out.find("too small") != std::string::npos);
   }

@@ -328,16 +328,11 @@ TEST_CASE("read-around: with a chunk server killed, random reads still return th
 TEST_CASE("weft-mount refuses a read-around size that is not a multiple of 4 KiB or above 1 MiB",
           "[fuse][integration][read_around]") {
   for (const char* kb : {"6", "2048", "x"}) {
-    const std::string cmd = TestCluster::BinDir() + "/weft-mount --meta 127.0.0.1:1 --volume v --read-around-kb " +
-                            kb + " /nonexistent 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p);
     std::string out;
-    char buf[512];
-    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    const int rc = pclose(p);
+    const int rc = RunCommand(TestCluster::BinDir() + "/weft-mount --meta 127.0.0.1:1 --volume v --read-around-kb " +
+                              kb + " /nonexistent", &out);
     INFO(kb << ": " << out);
-    CHECK(WEXITSTATUS(rc) != 0);
+    CHECK(rc != 0);
     CHECK(out.find("--read-around-kb") != std::string::npos);
   }
 }
