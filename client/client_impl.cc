@@ -48,6 +48,7 @@ ClientImpl::ClientImpl(const ClientOptions& o, TlsPtr tls)
       leased_(o.dir_leases) {}
 
 ClientImpl::~ClientImpl() {
+  StopRecalls();
   if (deferred_) {
     deferred_->Flush();  // the creates answered here reach weft-meta while the session lives
     spdlog::info("deferred creates: {} answered here, {} refused by weft-meta after the answer",
@@ -129,6 +130,7 @@ Status ClientImpl::Mount() {
         DeferredCreates::Options{.delay_ms = opts_.deferred_create_delay_ms});
     flush_deferred_ = [d = deferred_.get()] { d->Flush(); };
     meta_.set_before_call(&flush_deferred_);
+    recall_ = std::thread([this] { RecallLoop(); });
   }
   keepalive_ = std::thread([this] { KeepaliveLoop(); });
   spdlog::info("mounted volume {} (id {}, root inode {}, session {})", opts_.volume, volume_id_, root_ino_,
@@ -156,6 +158,48 @@ void ClientImpl::KeepaliveLoop() {
     }
     lock.lock();
   }
+}
+
+void ClientImpl::RecallLoop() {
+  constexpr uint32_t kWaitMs = 1000;
+  std::vector<uint64_t> released;
+  while (!recall_stop_.load()) {
+    RecallRequest req;
+    req.set_wait_ms(kWaitMs);
+    for (uint64_t dir : released) req.add_released(dir);
+    RecallResponse resp;
+    Status s = meta_.Call(&Meta::Stub::Recall, req, &resp);
+    if (!s.ok()) {
+      if (s.err() == ENOSYS) {  // a weft-meta without recalls: other sessions wait leases out
+        spdlog::info("weft-meta does not recall directory leases: other clients wait them out");
+        return;
+      }
+      spdlog::debug("lease recall call failed: {}", s.ToString());
+      // `released` is kept and sent again (a release is idempotent); the session may be gone or
+      // weft-meta down: the keepalive says so.
+      std::unique_lock lock(ka_mu_);
+      ka_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_ || recall_stop_.load(); });
+      continue;
+    }
+    released.assign(resp.dirs().begin(), resp.dirs().end());
+    if (released.empty()) continue;
+    {
+      std::unique_lock lock(defer_mu_);  // no create is between its lease check and its queueing
+      for (uint64_t dir : released) leased_.Forget(dir);
+    }
+    deferred_->Flush();  // every create answered under those leases, sent (or recorded as refused)
+  }
+}
+
+void ClientImpl::StopRecalls() {
+  if (!recall_.joinable()) return;
+  recall_stop_.store(true);
+  ka_cv_.notify_all();
+  RecallRequest req;
+  req.set_stop(true);  // the waiting call returns now
+  RecallResponse resp;
+  (void)meta_.Call(&Meta::Stub::Recall, req, &resp);
+  recall_.join();
 }
 
 Attr ClientImpl::Overlay(Attr a) {
@@ -235,6 +279,7 @@ std::optional<CreateResult> ClientImpl::TryDeferCreate(const Caller& c, uint64_t
   Timespec now;
   now.set_sec(now_ns / 1'000'000'000);
   now.set_nsec(static_cast<uint32_t>(now_ns % 1'000'000'000));
+  std::shared_lock recall_guard(defer_mu_);  // until the create is queued (RecallLoop)
   auto dir_after = leased_.MayDefer(parent, name, c, now);
   if (!dir_after) return std::nullopt;
   const uint64_t ino = deferred_->TakeIno();

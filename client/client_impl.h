@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -113,6 +114,10 @@ class ClientImpl final : public Client {
   Attr Overlay(Attr a);  // local size over the metadata's for inodes open here
 
   void KeepaliveLoop();
+  // While creates are deferred: keeps a Recall call waiting at weft-meta, and hands back each lease it
+  // asks for once the creates answered there were sent (docs/meta-semantics.md, "Lease recalls").
+  void RecallLoop();
+  void StopRecalls();
   // Sends the queued closes of clean handles (close_batch_ms); true when there were any.
   bool FlushCloses() { return closer_ && closer_->Flush(); }
   // A call refused for quota (EDQUOT, ENOSPC) is tried once more when queued closes still held
@@ -151,6 +156,11 @@ class ClientImpl final : public Client {
   std::unique_ptr<CloseBatcher> closer_;  // null when close_batch_ms is 0
   std::unique_ptr<DeferredCreates> deferred_;  // null unless ClientOptions::deferred_creates
   std::function<void()> flush_deferred_;      // MetaClient's before-call hook while deferred_ lives
+  // Held shared from a deferred create's lease check until it is queued, and exclusively by a recall
+  // while it drops the lease: every create answered under a lease is queued before its release is sent.
+  std::shared_mutex defer_mu_;
+  std::atomic<bool> recall_stop_{false};
+  std::thread recall_;
 };
 
 }  // namespace weft::client

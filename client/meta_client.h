@@ -43,7 +43,7 @@ class MetaClient {
   Status Call(grpc::Status (Meta::Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req, Resp* resp,
               bool mutating = false, bool synced = false) {
     const WireMethod wm = WireMethodOf(method);
-    if (wm != WireMethod::kCreateBatch && wm != WireMethod::kReserveInodes) {
+    if (wm != WireMethod::kCreateBatch && wm != WireMethod::kReserveInodes && wm != WireMethod::kRecall) {
       if (auto* hook = before_call_.load()) (*hook)();
     }
     Prepare(&req, mutating);
@@ -57,7 +57,7 @@ class MetaClient {
     return s;
   }
 
-  // Runs before every call but ReserveInodes and CreateBatch (the deferred creates' own): ClientImpl
+  // Runs before every call but ReserveInodes, CreateBatch and Recall (the deferred creates' own): ClientImpl
   // sends its queued deferred creates there, so weft-meta sees them before any later call. fn must
   // outlive the calls; null = none.
   void set_before_call(const std::function<void()>* fn) { before_call_.store(fn); }
@@ -86,6 +86,7 @@ class MetaClient {
     WEFT_WIRE_OF(GetXattr) WEFT_WIRE_OF(SetXattr) WEFT_WIRE_OF(ListXattr) WEFT_WIRE_OF(RemoveXattr)
     WEFT_WIRE_OF(StatFs) WEFT_WIRE_OF(Open) WEFT_WIRE_OF(Close) WEFT_WIRE_OF(Commit) WEFT_WIRE_OF(Grant)
     WEFT_WIRE_OF(GetCapability) WEFT_WIRE_OF(Sync) WEFT_WIRE_OF(ReserveInodes) WEFT_WIRE_OF(CreateBatch)
+    WEFT_WIRE_OF(Recall)
 #undef WEFT_WIRE_OF
     return WireMethod::kInvalid;
   }

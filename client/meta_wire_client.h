@@ -30,7 +30,8 @@ namespace weft::client {
 class MetaWireClient {
  public:
   // host: where weft-meta was dialled (its gRPC address's host); token: the bearer token ("" = none).
-  MetaWireClient(std::string host, std::string token, size_t max_connections = 4);
+  // max_connections: 4 for calls, and one for a deferring session's waiting Recall.
+  MetaWireClient(std::string host, std::string token, size_t max_connections = 5);
   ~MetaWireClient();
   MetaWireClient(const MetaWireClient&) = delete;
   MetaWireClient& operator=(const MetaWireClient&) = delete;

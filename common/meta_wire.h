@@ -57,6 +57,7 @@ enum class WireMethod : uint8_t {
   kSync = 24,
   kReserveInodes = 25,
   kCreateBatch = 26,
+  kRecall = 27,
 };
 
 inline constexpr uint8_t kWireHello = 200;  // msg: the bearer token ("" = none)

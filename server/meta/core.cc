@@ -66,6 +66,7 @@ void MetaCore::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  leases_.Close();  // recall calls return, lease waiters wake
   if (reaper_.joinable()) reaper_.join();
   gc_->Stop();
   sequencer_->Stop();
@@ -73,19 +74,21 @@ void MetaCore::Stop() {
 
 void MetaCore::WaitForLease(uint64_t dir, uint64_t session_id) {
   for (;;) {
+    const uint64_t seen = leases_.release_generation();
     int64_t now = MonoMs();
     int64_t until = leases_.BlockedUntil(dir, session_id, now);
     if (until <= now) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(until - now));
+    leases_.SleepUntil(until, seen);  // earlier when the holder hands the lease back
   }
 }
 
 void MetaCore::WaitForRead(uint64_t dir, uint64_t session_id) {
   for (;;) {
+    const uint64_t seen = leases_.release_generation();
     int64_t now = MonoMs();
     int64_t until = leases_.BlockedUntilRead(dir, session_id, now);
     if (until <= now) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(until - now));
+    leases_.SleepUntil(until, seen);
   }
 }
 

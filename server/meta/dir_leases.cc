@@ -1,6 +1,9 @@
 #include "server/meta/dir_leases.h"
 
+#include <chrono>
 #include <iterator>
+
+#include "common/clock.h"
 
 namespace weft::meta {
 
@@ -36,7 +39,7 @@ int64_t DirLeases::BlockedUntilRead(uint64_t dir, uint64_t session, int64_t now_
   Lease& l = it->second;
   if (l.session == session || !deferring_.contains(l.session)) return 0;
   if (l.deadline > now_ms) {
-    l.revoked = true;
+    RevokeLocked(dir, l);
     return l.deadline;
   }
   leases_.erase(it);  // lapsed: a deferred create the holder sends now must not land behind this read
@@ -74,8 +77,89 @@ int64_t DirLeases::WaitLocked(uint64_t dir, uint64_t session, int64_t now_ms, bo
   if (it == leases_.end()) return quiet_until_ > now_ms ? quiet_until_ : 0;
   Lease& l = it->second;
   if (l.session == session || l.deadline <= now_ms) return 0;
-  if (revoke) l.revoked = true;
+  if (revoke) RevokeLocked(dir, l);
   return l.deadline;
+}
+
+void DirLeases::RevokeLocked(uint64_t dir, Lease& l) {
+  l.revoked = true;
+  if (l.recalled || !listening_.contains(l.session)) return;
+  l.recalled = true;
+  recalls_[l.session].push_back(dir);
+  recall_cv_.notify_all();
+}
+
+void DirLeases::SleepUntil(int64_t until_ms, uint64_t seen) {
+  std::unique_lock lock(mu_);
+  const int64_t now = MonoMs();
+  if (until_ms <= now) return;
+  // Any release ends the sleep: the caller asks again (another directory's release wakes it early too).
+  released_cv_.wait_for(lock, std::chrono::milliseconds(until_ms - now),
+                        [&] { return closed_ || released_gen_.load() != seen; });
+}
+
+std::vector<uint64_t> DirLeases::WaitRecalls(uint64_t session, int64_t until_ms) {
+  std::unique_lock lock(mu_);
+  listening_.insert(session);
+  // Leases revoked before the session listened are asked for now.
+  for (auto& [dir, l] : leases_) {
+    if (l.session == session && l.revoked && !l.recalled) {
+      l.recalled = true;
+      recalls_[session].push_back(dir);
+    }
+  }
+  for (;;) {
+    if (closed_ || !listening_.contains(session)) return {};
+    if (auto it = recalls_.find(session); it != recalls_.end()) {
+      std::vector<uint64_t> dirs = std::move(it->second);
+      recalls_.erase(it);
+      return dirs;
+    }
+    const int64_t now = MonoMs();
+    if (now >= until_ms) return {};
+    recall_cv_.wait_for(lock, std::chrono::milliseconds(until_ms - now));
+  }
+}
+
+void DirLeases::Release(uint64_t session, const std::vector<uint64_t>& dirs) {
+  if (dirs.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    for (uint64_t dir : dirs) {
+      if (auto it = leases_.find(dir); it != leases_.end() && it->second.session == session) leases_.erase(it);
+    }
+    released_gen_.fetch_add(1);
+  }
+  released_cv_.notify_all();
+}
+
+void DirLeases::StopListening(uint64_t session) {
+  {
+    std::lock_guard lock(mu_);
+    listening_.erase(session);
+    recalls_.erase(session);
+  }
+  recall_cv_.notify_all();
+}
+
+void DirLeases::SessionEnded(uint64_t session) {
+  {
+    std::lock_guard lock(mu_);
+    deferring_.erase(session);
+    deferring_n_.store(deferring_.size());
+    listening_.erase(session);
+    recalls_.erase(session);
+  }
+  recall_cv_.notify_all();
+}
+
+void DirLeases::Close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  recall_cv_.notify_all();
+  released_cv_.notify_all();
 }
 
 DirLeases::AddResult DirLeases::Add(uint64_t dir, uint64_t session, int64_t now_ms) {

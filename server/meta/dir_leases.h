@@ -25,6 +25,11 @@
 //   or rename over it) waits for the lease too (BlockedUntilRead), and ends it: a deferred create that
 //   arrives after that is refused, never applied behind a reader's back.
 //
+// - Recalls (docs/meta-semantics.md, "Lease recalls"): a holder that listens (WaitRecalls, a Recall call
+//   it keeps waiting) is told when another session starts waiting for one of its leases; it sends what
+//   it answered in that directory and hands the lease back (Release), which ends it at once and wakes
+//   the waiters (SleepUntil). A holder that does not listen is waited out, as above.
+//
 // Bounded: at most max_dirs records; a grant that finds the table full first drops the expired records
 // (their holders learn at their next add that the lease ended), and grants nothing if none expired.
 //
@@ -33,10 +38,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace weft::meta {
 
@@ -89,6 +96,26 @@ class DirLeases {
   // dir is gone (rmdir, or renamed over): its record goes.
   void Forget(uint64_t dir);
 
+  // Sleeps until until_ms (MonoMs), or less when a lease was handed back (Release) since
+  // release_generation() returned `seen`, or Close ran: the caller then asks BlockedUntil or
+  // BlockedUntilRead again. Take `seen` before asking them, so a release in between is not missed.
+  void SleepUntil(int64_t until_ms, uint64_t seen);
+  uint64_t release_generation() const { return released_gen_.load(); }
+
+  // session listens for recalls from now on, and waits until until_ms (MonoMs) at most for one: the
+  // directories whose leases another session has started to wait for since the last call (each told
+  // once). Returns early, empty, when the session ends or Close runs.
+  std::vector<uint64_t> WaitRecalls(uint64_t session, int64_t until_ms);
+  // session hands back its leases on dirs (every create it answered there was sent): their records go
+  // now, and whoever waits for them goes on. A dir whose lease is not session's is left alone.
+  void Release(uint64_t session, const std::vector<uint64_t>& dirs);
+  // session stops listening (it unmounts): its waiting WaitRecalls returns; leases are waited out again.
+  void StopListening(uint64_t session);
+  // session ended (unmount, expiry): it neither defers nor listens any more.
+  void SessionEnded(uint64_t session);
+  // weft-meta stops: every WaitRecalls returns, and sleepers wake.
+  void Close();
+
   size_t size() const;
 
  private:
@@ -97,9 +124,13 @@ class DirLeases {
     uint64_t grant = 0;
     int64_t deadline = 0;  // monotonic ms
     bool revoked = false;  // another session waits for the deadline: no renewal
+    bool recalled = false;  // its holder was asked to hand it back
   };
   // REQUIRES: mu_ held.
   int64_t WaitLocked(uint64_t dir, uint64_t session, int64_t now_ms, bool revoke);
+  // l (on dir) is being waited for: revoke it, and ask its holder for it when the holder listens.
+  // REQUIRES: mu_ held.
+  void RevokeLocked(uint64_t dir, Lease& l);
 
   const uint32_t lease_ms_;
   const size_t max_dirs_;
@@ -113,6 +144,12 @@ class DirLeases {
   std::unordered_set<uint64_t> deferring_;  // GUARDED_BY(mu_): sessions with reserved inodes
   std::unordered_map<uint64_t, Lease> leases_;  // GUARDED_BY(mu_), by directory inode
   uint64_t next_grant_ = 1;                     // GUARDED_BY(mu_)
+  std::unordered_set<uint64_t> listening_;      // GUARDED_BY(mu_): sessions that called WaitRecalls
+  std::unordered_map<uint64_t, std::vector<uint64_t>> recalls_;  // GUARDED_BY(mu_): session -> dirs to hand back
+  bool closed_ = false;                         // GUARDED_BY(mu_)
+  std::atomic<uint64_t> released_gen_{0};       // Release calls so far (written under mu_; read lock-free)
+  std::condition_variable recall_cv_;           // WaitRecalls: a recall, a session's end, Close
+  std::condition_variable released_cv_;         // SleepUntil: a lease handed back, Close
 };
 
 }  // namespace weft::meta

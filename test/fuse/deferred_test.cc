@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <sys/statvfs.h>
 
+#include <chrono>
 #include <set>
 
 #include "test/fuse/fuse_test_util.h"
@@ -116,6 +117,42 @@ TEST_CASE("deferred creates: another mount's add ends the lease, and creates go 
   CHECK(names.count("first") == 1);
   CHECK(names.count("after19") == 1);
   CHECK(List(a + "/d").count("theirs") == 1);
+}
+
+TEST_CASE("deferred creates: another mount's lookup, listing and add recall the lease instead of waiting it out",
+          "[fuse][integration][deferred][recall]") {
+  // Leases of a minute: without the recall each of b's first calls below would wait a minute.
+  MountedCluster m({}, ClusterOptions{.meta_args = {"--dir-lease-ms", "60000"}});
+  const std::string& b = m.mnt;
+  // Batches wait up to 150 ms, so b's calls come while a's creates are still queued at a.
+  const std::string a = m.cluster.Mount("v", {"--deferred-creates", "--deferred-create-delay-ms", "150"});
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  };
+  // A lookup in a directory a fills finds a file a answered itself.
+  REQUIRE(::mkdir((a + "/d").c_str(), 0755) == 0);
+  for (int i = 0; i < 50; ++i) REQUIRE(Touch(a + "/d/f" + std::to_string(i)) == 0);
+  struct stat st {};
+  CHECK(::stat((b + "/d/f49").c_str(), &st) == 0);
+  // A listing sees every file.
+  REQUIRE(::mkdir((a + "/e").c_str(), 0755) == 0);
+  for (int i = 0; i < 50; ++i) REQUIRE(Touch(a + "/e/f" + std::to_string(i)) == 0);
+  CHECK(List(b + "/e").size() == 50);
+  // An add goes ahead, and a's later creates there go the usual way.
+  REQUIRE(::mkdir((a + "/g").c_str(), 0755) == 0);
+  for (int i = 0; i < 50; ++i) REQUIRE(Touch(a + "/g/f" + std::to_string(i)) == 0);
+  REQUIRE(Touch(b + "/g/theirs") == 0);
+  for (int i = 0; i < 10; ++i) REQUIRE(Touch(a + "/g/after" + std::to_string(i)) == 0);
+  auto names = List(b + "/g");
+  CHECK(names.size() == 61);
+  CHECK(names.count("after9") == 1);
+  CHECK(List(a + "/g").count("theirs") == 1);
+  // Far less than one lease period for all three (each would have waited 60 s).
+  CHECK(elapsed_ms() < 30000);
+  m.cluster.Unmount(a);
+  const std::string log = ReadFile(a + ".log");
+  CHECK(log.find(" answered here, 0 refused") != std::string::npos);
 }
 
 TEST_CASE("deferred creates: an inode quota too small to reserve from leaves creates the usual way",

@@ -1,8 +1,16 @@
 // server/meta/dir_leases.h: the lease table's rules, with times given by the test.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
 #include "server/meta/dir_leases.h"
 
+using weft::MonoMs;
 using weft::meta::DirLeases;
 
 namespace {
@@ -131,4 +139,87 @@ TEST_CASE("after a restart with deferring sessions reads wait one lease period a
   u.StartQuiet(100, /*reads=*/false);
   CHECK(u.BlockedUntilRead(kDir, kOther, 200) == 0);
   CHECK_FALSE(u.AddDeferred(kDir, kHolder, 200).ok);
+}
+
+TEST_CASE("a listening holder is asked once for a lease another session waits for, and its release ends the wait",
+          "[meta][dir_lease][recall]") {
+  DirLeases t(kMs, 16);
+  t.Grant(kDir, kHolder, 0);
+  t.Grant(kDir + 1, kHolder, 0);
+  t.SetDeferring(kHolder, true);
+  CHECK(t.WaitRecalls(kHolder, MonoMs()).empty());  // listens from now on; nothing asked yet
+
+  // Another session's read waits for the deadline, and the holder is asked for the lease, once.
+  CHECK(t.BlockedUntilRead(kDir, kOther, 10) == 1000);
+  CHECK(t.WaitRecalls(kHolder, MonoMs() + 30000) == std::vector<uint64_t>{kDir});
+  CHECK(t.BlockedUntilRead(kDir, kOther, 20) == 1000);
+  CHECK(t.WaitRecalls(kHolder, MonoMs()).empty());
+  // Another session's add to the other directory asks for that one.
+  CHECK(t.BlockedUntil(kDir + 1, kOther, 30) == 1000);
+  CHECK(t.WaitRecalls(kHolder, MonoMs()) == std::vector<uint64_t>{kDir + 1});
+
+  // A waiter sleeping towards the deadline wakes at the release, whenever it came after its `seen`.
+  const uint64_t seen = t.release_generation();
+  std::atomic<int64_t> slept_ms{-1};
+  std::thread sleeper([&] {
+    const int64_t start = MonoMs();
+    t.SleepUntil(start + 30000, seen);
+    slept_ms = MonoMs() - start;
+  });
+  t.Release(kOther, {kDir});  // not the other session's to hand back
+  CHECK(t.size() == 2);
+  t.Release(kHolder, {kDir});
+  sleeper.join();
+  CHECK(slept_ms.load() < 30000);
+  CHECK(t.size() == 1);
+  CHECK(t.BlockedUntilRead(kDir, kOther, 40) == 0);  // the lease is over
+  CHECK_FALSE(t.AddDeferred(kDir, kHolder, 50).ok);  // and a create sent after it is refused
+  CHECK(t.Add(kDir, kHolder, 60).grant == 0);        // nor do the holder's adds bring it back
+}
+
+TEST_CASE("a lease revoked before its holder listened is asked for at its first recall call", "[meta][dir_lease][recall]") {
+  DirLeases t(kMs, 16);
+  t.Grant(kDir, kHolder, 0);
+  t.SetDeferring(kHolder, true);
+  CHECK(t.BlockedUntilRead(kDir, kOther, 10) == 1000);
+  CHECK(t.WaitRecalls(kHolder, MonoMs()) == std::vector<uint64_t>{kDir});
+  CHECK(t.WaitRecalls(kHolder, MonoMs()).empty());
+  // A holder that never listens is waited out, as before.
+  t.Grant(kDir + 1, kOther, 0);
+  t.SetDeferring(kOther, true);
+  CHECK(t.BlockedUntilRead(kDir + 1, kHolder, 10) == 1000);
+  CHECK(t.BlockedUntilRead(kDir + 1, kHolder, 1000) == 0);
+}
+
+TEST_CASE("a waiting recall call returns when its session stops listening or ends, or weft-meta stops",
+          "[meta][dir_lease][recall]") {
+  DirLeases t(kMs, 16);
+  t.Grant(kDir, kHolder, 0);
+  t.SetDeferring(kHolder, true);
+  // Each way of ending the wait, raced against a call that may not have started waiting yet: the ending
+  // is repeated until the call returned, and it must return empty.
+  auto ends_wait = [&](const std::function<void()>& end) {
+    std::atomic<bool> done{false};
+    std::vector<uint64_t> got{1};
+    std::thread waiter([&] {
+      got = t.WaitRecalls(kHolder, MonoMs() + 60000);
+      done = true;
+    });
+    while (!done.load()) {
+      end();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    waiter.join();
+    return got.empty();
+  };
+  CHECK(ends_wait([&] { t.StopListening(kHolder); }));
+  CHECK(t.BlockedUntilRead(kDir, kOther, 10) == 1000);
+  CHECK(t.WaitRecalls(kHolder, MonoMs()) == std::vector<uint64_t>{kDir});  // listening again
+  CHECK(ends_wait([&] { t.SessionEnded(kHolder); }));
+  CHECK_FALSE(t.deferring(kHolder));
+  CHECK(ends_wait([&] { t.Close(); }));
+  // Closed: sleepers do not sleep either.
+  const int64_t start = MonoMs();
+  t.SleepUntil(start + 60000, t.release_generation());
+  CHECK(MonoMs() - start < 60000);
 }

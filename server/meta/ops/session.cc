@@ -100,9 +100,7 @@ Status EndSession(OpContext& ctx, const rec::Session& session) {
   if (!session.read_only() && v.writer_mounts() > 0) v.set_writer_mounts(v.writer_mounts() - 1);
   ctx.MarkVolumeDirty();
   if (SessionTable* table = ctx.env().sessions) ctx.OnCommit([table, sid] { table->Remove(sid); });
-  if (DirLeases* leases = ctx.env().leases; leases && session.ino_end() > session.ino_first()) {
-    ctx.OnCommit([leases, sid] { leases->SetDeferring(sid, false); });
-  }
+  if (DirLeases* leases = ctx.env().leases) ctx.OnCommit([leases, sid] { leases->SessionEnded(sid); });
   return Status::Ok();
 }
 

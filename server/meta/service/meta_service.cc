@@ -86,6 +86,23 @@ R MetaService::DoCreate(const CallAuth& a, const CreateRequest* q, CreateRespons
 R MetaService::DoOpen(const CallAuth& a, const OpenRequest* q, OpenResponse* r) {
   return OpenWithCapability(a, ops::Open, q, r, q->flags());
 }
+R MetaService::DoRecall(const CallAuth& a, const RecallRequest* q, RecallResponse* r) {
+  if (grpc::Status s = auth_->ForSession(a, q->session_id()); !s.ok()) return s;
+  if (!core_->sessions().Contains(q->session_id())) {
+    return ToGrpc(Err(ESTALE, "session {} is unknown (expired, unmounted or its volume deleted): mount again",
+                      q->session_id()));
+  }
+  DirLeases& leases = core_->leases();
+  leases.Release(q->session_id(), std::vector<uint64_t>(q->released().begin(), q->released().end()));
+  if (q->stop()) {
+    leases.StopListening(q->session_id());
+    return grpc::Status::OK;
+  }
+  // Held on this connection's own thread (the wire) or a gRPC call thread, at most a second.
+  const int64_t until = MonoMs() + std::min<uint32_t>(q->wait_ms(), kMaxRecallWaitMs);
+  for (uint64_t dir : leases.WaitRecalls(q->session_id(), until)) r->add_dirs(dir);
+  return grpc::Status::OK;
+}
 R MetaService::DoSync(const CallAuth& a, const SyncRequest* q, SyncResponse*) {
   if (grpc::Status s = auth_->ForSession(a, q->session_id()); !s.ok()) return s;
   // A sync is harmless, but a session that no longer exists is an error the client must see (as every
@@ -135,7 +152,8 @@ R MetaService::DoGetCapability(const CallAuth& a, const CapabilityRequest* q, Ca
   X(GetCapability, CapabilityRequest, CapabilityResponse, DoGetCapability(a, q, r))           \
   X(Sync, SyncRequest, SyncResponse, DoSync(a, q, r))                                         \
   X(ReserveInodes, ReserveInodesRequest, ReserveInodesResponse, Mutate(a, ops::ReserveInodes, q, r)) \
-  X(CreateBatch, CreateBatchRequest, CreateBatchResponse, Mutate(a, ops::CreateBatch, q, r))
+  X(CreateBatch, CreateBatchRequest, CreateBatchResponse, Mutate(a, ops::CreateBatch, q, r)) \
+  X(Recall, RecallRequest, RecallResponse, DoRecall(a, q, r))
 
 #define WEFT_GRPC_METHOD(Name, Req, Resp, call)           \
   R MetaService::Name(C* c, const Req* q, Resp* r) {      \

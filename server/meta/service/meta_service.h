@@ -65,6 +65,7 @@ class MetaService final : public Meta::Service {
   Reply Sync(Ctx* c, const SyncRequest* q, SyncResponse* r) override;
   Reply ReserveInodes(Ctx* c, const ReserveInodesRequest* q, ReserveInodesResponse* r) override;
   Reply CreateBatch(Ctx* c, const CreateBatchRequest* q, CreateBatchResponse* r) override;
+  Reply Recall(Ctx* c, const RecallRequest* q, RecallResponse* r) override;
   Reply GetCapability(Ctx* c, const CapabilityRequest* q, CapabilityResponse* r) override;
   Reply GetChainTable(Ctx* c, const ChainTableRequest* q, ChainTableResponse* r) override;
 
@@ -79,6 +80,9 @@ class MetaService final : public Meta::Service {
   // One handler per session method, for both transports (the gRPC overrides pass CallAuth::Of).
   Reply DoKeepalive(const CallAuth& a, const KeepaliveRequest* q, KeepaliveResponse* r);
   Reply DoSync(const CallAuth& a, const SyncRequest* q, SyncResponse* r);
+  // Hands back the released leases, then waits (at most kMaxRecallWaitMs) for recalls (DirLeases).
+  Reply DoRecall(const CallAuth& a, const RecallRequest* q, RecallResponse* r);
+  static constexpr uint32_t kMaxRecallWaitMs = 1000;
   Reply DoGetCapability(const CallAuth& a, const CapabilityRequest* q, CapabilityResponse* r);
   Reply DoCreate(const CallAuth& a, const CreateRequest* q, CreateResponse* r);
   Reply DoOpen(const CallAuth& a, const OpenRequest* q, OpenResponse* r);
