@@ -368,6 +368,7 @@ StatusOr<Attr> ClientImpl::Mkdir(const Caller& c, uint64_t parent, std::string_v
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Mkdir, req, &resp, true); }));
   leased_.Added(parent, resp.leases(), sent, resp.parent());
   leased_.Made(resp.attr(), resp.leases(), sent);
+  if (deferred_ && !resp.leases().empty()) deferred_->Warm();  // creates may follow: reserve inodes
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   return resp.attr();

@@ -11,7 +11,6 @@ namespace weft::client {
 
 DeferredCreates::DeferredCreates(ReserveFn reserve, SendFn send, ResultFn on_result, Options options)
     : reserve_(std::move(reserve)), send_(std::move(send)), on_result_(std::move(on_result)), opts_(options) {
-  want_refill_ = true;  // the first reservation, ahead of the first create
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -39,6 +38,13 @@ uint64_t DeferredCreates::TakeIno() {
     cv_.notify_all();
   }
   return 0;
+}
+
+void DeferredCreates::Warm() {
+  std::lock_guard lock(mu_);
+  if (next_ino_ < end_ino_ || want_refill_ || (refill_failed_ && MonoMs() < refill_retry_ms_)) return;
+  want_refill_ = true;
+  cv_.notify_all();
 }
 
 void DeferredCreates::Add(DeferredCreate create) {

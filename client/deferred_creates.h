@@ -51,6 +51,10 @@ class DeferredCreates {
   // An inode number for a create answered here, 0 when none is at hand (the caller creates the usual
   // way; a new reservation is asked for in the background).
   uint64_t TakeIno();
+  // Asks for a reservation in the background unless one is at hand or on its way: the session made a
+  // directory, so creates may follow. Nothing is reserved before the first Warm or TakeIno, so a mount
+  // that never creates under a lease holds no inodes of the quota.
+  void Warm();
   // Queues a create (its inode from TakeIno).
   void Add(DeferredCreate create);
   // Returns once every create queued before the call has been sent and its result recorded. Cheap when

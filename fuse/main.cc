@@ -175,10 +175,12 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-dir-leases", opt.client.dir_leases,
                "do not ask for directory leases (with one, lookups in a directory this mount made are answered "
                "here; docs/meta-semantics.md)");
-  app.add_flag("--deferred-creates", opt.client.deferred_creates,
-               "answer creates in a directory this mount holds the lease on here, and send them to weft-meta in "
-               "batches within a few ms (a refusal after the answer shows as EIO at flush, fsync or close; "
-               "docs/async-creates.md)");
+  opt.client.deferred_creates = true;  // weft-mount's default (libweft's is off)
+  app.add_flag("--deferred-creates,!--no-deferred-creates", opt.client.deferred_creates,
+               "(default: on) answer creates in a directory this mount holds the lease on here, and send them to "
+               "weft-meta in batches within a few ms; another client that reads or adds to such a directory recalls "
+               "the lease (a round trip). A refusal after the answer shows as EIO at flush, fsync or close; "
+               "docs/meta-semantics.md, \"Deferred creates\"");
   app.add_option("--deferred-create-delay-ms", opt.client.deferred_create_delay_ms,
                  "the longest a deferred create waits here before its batch leaves")
       ->check(CLI::Range(0u, 200u))

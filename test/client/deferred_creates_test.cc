@@ -82,7 +82,14 @@ TEST_CASE("deferred creates take reserved inodes and leave in batches", "[client
   DeferredCreates d(meta.Reserve(), meta.Send(),
                     [&](const CreateBatchRequest&, const CreateBatchResponse&, int64_t) { ++results; },
                     {.reserve = 8, .max_batch = 4, .delay_ms = 50});
-  // The first reservation is asked for at once.
+  // Nothing is reserved until a directory is made (Warm) or an inode asked for.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard lock(meta.mu);
+    CHECK(meta.reservations == 0);
+  }
+  d.Warm();
+  d.Warm();  // one reservation on its way is enough
   REQUIRE(Eventually([&] {
     std::lock_guard lock(meta.mu);
     return meta.reservations == 1;
