@@ -149,8 +149,15 @@ void DirLeases::SessionEnded(uint64_t session) {
     deferring_n_.store(deferring_.size());
     listening_.erase(session);
     recalls_.erase(session);
+    // Its leases end with it: nothing it answered can arrive any more (an unmount sent its queue first;
+    // an expired session's calls are refused), so whoever waits for them goes on.
+    for (auto it = leases_.begin(); it != leases_.end();) {
+      it = it->second.session == session ? leases_.erase(it) : std::next(it);
+    }
+    released_gen_.fetch_add(1);
   }
   recall_cv_.notify_all();
+  released_cv_.notify_all();
 }
 
 void DirLeases::Close() {

@@ -111,7 +111,8 @@ class DirLeases {
   void Release(uint64_t session, const std::vector<uint64_t>& dirs);
   // session stops listening (it unmounts): its waiting WaitRecalls returns; leases are waited out again.
   void StopListening(uint64_t session);
-  // session ended (unmount, expiry): it neither defers nor listens any more.
+  // session ended (unmount, expiry): it neither defers nor listens any more, and its leases end now
+  // (whoever waits for one goes on).
   void SessionEnded(uint64_t session);
   // weft-meta stops: every WaitRecalls returns, and sleepers wake.
   void Close();

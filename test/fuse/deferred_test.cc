@@ -155,6 +155,44 @@ TEST_CASE("deferred creates: another mount's lookup, listing and add recall the 
   CHECK(log.find(" answered here, 0 refused") != std::string::npos);
 }
 
+TEST_CASE("deferred creates: a mount killed with creates queued loses only those, and another mount goes on",
+          "[fuse][integration][deferred][recall]") {
+  MountedCluster m;
+  const std::string& b = m.mnt;
+  // Batches wait up to 200 ms, so the last creates are still queued when the mount is killed.
+  const std::string a = m.cluster.Mount("v", {"--deferred-creates", "--deferred-create-delay-ms", "200"});
+  REQUIRE(::mkdir((a + "/d").c_str(), 0755) == 0);
+  const std::string data = RandomData(300000, 77);
+  REQUIRE(WriteFile(a + "/d/f0", data, /*fsync=*/true) == 0);
+  for (int i = 1; i < 10; ++i) REQUIRE(Touch(a + "/d/f" + std::to_string(i)) == 0);
+  int dir = ::open((a + "/d").c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(dir >= 0);
+  REQUIRE(::fsync(dir) == 0);  // f0-f9 are at weft-meta, synced
+  ::close(dir);
+  for (int i = 10; i < 20; ++i) REQUIRE(Touch(a + "/d/f" + std::to_string(i)) == 0);
+  MountPoint* mp = m.cluster.FindMount(a);
+  REQUIRE(mp != nullptr);
+  mp->process.Stop(SIGKILL);
+  // The killed mount answers no recall: b's listing waits for its lease to lapse (1 s), then shows the
+  // fsynced files and whichever later ones had left, each of them whole.
+  auto names = List(b + "/d");
+  for (int i = 0; i < 10; ++i) CHECK(names.count("f" + std::to_string(i)) == 1);
+  CHECK(names.size() <= 20);
+  for (const auto& n : names) {
+    struct stat st {};
+    CHECK(::stat((b + "/d/" + n).c_str(), &st) == 0);
+    CHECK(S_ISREG(st.st_mode));
+  }
+  int err = -1;
+  CHECK(ReadFile(b + "/d/f0", &err) == data);
+  CHECK(err == 0);
+  // The directory is b's to add to now, and a name a answered but never sent is free.
+  CHECK(Touch(b + "/d/theirs") == 0);
+  if (names.count("f19") == 0) CHECK(Touch(b + "/d/f19") == 0);
+  CHECK(List(b + "/d").count("theirs") == 1);
+  m.cluster.Unmount(a);
+}
+
 TEST_CASE("deferred creates: an inode quota too small to reserve from leaves creates the usual way",
           "[fuse][integration][deferred]") {
   MountedCluster m(VolumeSpec{.quota_inodes = 40});

@@ -215,8 +215,18 @@ TEST_CASE("a waiting recall call returns when its session stops listening or end
   CHECK(ends_wait([&] { t.StopListening(kHolder); }));
   CHECK(t.BlockedUntilRead(kDir, kOther, 10) == 1000);
   CHECK(t.WaitRecalls(kHolder, MonoMs()) == std::vector<uint64_t>{kDir});  // listening again
+  t.Grant(kDir + 1, kHolder, 0);
+  CHECK(t.BlockedUntilRead(kDir + 1, kOther, 10) == 1000);
+  CHECK(t.WaitRecalls(kHolder, MonoMs()) == std::vector<uint64_t>{kDir + 1});
+  const uint64_t seen = t.release_generation();
   CHECK(ends_wait([&] { t.SessionEnded(kHolder); }));
   CHECK_FALSE(t.deferring(kHolder));
+  CHECK(t.release_generation() != seen);  // sleepers wake
+  CHECK(t.size() == 0);                   // its leases ended with it
+  t.SetDeferring(kHolder, true);
+  t.Grant(kDir + 2, kOther, 0);           // another session's lease stays through kHolder's end
+  t.SessionEnded(kHolder);
+  CHECK(t.size() == 1);
   CHECK(ends_wait([&] { t.Close(); }));
   // Closed: sleepers do not sleep either.
   const int64_t start = MonoMs();
