@@ -53,6 +53,8 @@ ClientImpl::~ClientImpl() {
     deferred_->Flush();  // the creates answered here reach weft-meta while the session lives
     spdlog::info("deferred creates: {} answered here, {} refused by weft-meta after the answer",
                  deferred_->answered(), deferred_->failed());
+    spdlog::info("deferred unlinks: {} answered here, {} refused by weft-meta after the answer",
+                 deferred_->unlinks_answered(), deferred_->unlinks_failed());
     meta_.set_before_call(nullptr);
     deferred_.reset();
   }
@@ -113,6 +115,7 @@ Status ClientImpl::Mount() {
           ReserveInodesResponse resp;
           RETURN_IF_ERROR(meta_.Call(&Meta::Stub::ReserveInodes, req, &resp, true, /*synced=*/true));
           if (resp.count() != count) return Err(EIO, "weft-meta reserved {} inodes, not {}", resp.count(), count);
+          meta_takes_unlinks_.store(resp.unlinks());
           return resp.first();
         },
         [this](const CreateBatchRequest& req) -> StatusOr<CreateBatchResponse> {
@@ -305,6 +308,7 @@ std::optional<CreateResult> ClientImpl::TryDeferCreate(const Caller& c, uint64_t
   *e.mutable_time() = now;
   leased_.WillAdd(parent, name);
   deferred_->Add(std::move(e));
+  leased_.AddedFile(parent, name, ino);
   cache_.DropAttr(parent);
   if (dir_after->ino() == parent) hints_.Put(*dir_after);
   CreateResult out;
@@ -333,7 +337,10 @@ StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std:
   leased_.WillAdd(parent, name);
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Create, req, &resp, true); }));
-  if (resp.created()) leased_.Added(parent, resp.leases(), sent, resp.parent());  // an existing file's open renews nothing
+  if (resp.created()) {  // an existing file's open renews nothing
+    leased_.Added(parent, resp.leases(), sent, resp.parent());
+    leased_.AddedFile(parent, name, resp.attr().ino());
+  }
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
   CreateResult out;
@@ -374,7 +381,42 @@ StatusOr<Attr> ClientImpl::Mkdir(const Caller& c, uint64_t parent, std::string_v
   return resp.attr();
 }
 
+std::optional<Attr> ClientImpl::TryDeferUnlink(const Caller& c, uint64_t parent, std::string_view name) {
+  if (!deferred_ || !opts_.deferred_unlinks || !meta_takes_unlinks_.load()) return std::nullopt;
+  const int64_t now_ns = NowUnixNs();
+  Timespec now;
+  now.set_sec(now_ns / 1'000'000'000);
+  now.set_nsec(static_cast<uint32_t>(now_ns % 1'000'000'000));
+  std::shared_lock recall_guard(defer_mu_);  // until the unlink is queued (RecallLoop)
+  // Not while a handle is open on the file here (weft-meta may not know of it yet: a deferred create's
+  // handle opens there at its first I/O), nor for a create weft-meta refused (the plain unlink says ENOENT).
+  auto u = leased_.MayDeferUnlink(parent, name, c, now, [this](uint64_t ino) {
+    return FindInode(ino) != nullptr || !deferred_->Failure(ino).ok();
+  });
+  if (!u) return std::nullopt;
+  DeferredCreate e;
+  *e.mutable_caller() = c;
+  e.set_parent(parent);
+  e.set_name(std::string(name));
+  e.set_ino(u->ino);
+  *e.mutable_time() = now;
+  e.set_unlink(true);
+  deferred_->Add(std::move(e));
+  cache_.DropEntry(parent, std::string(name));
+  cache_.DropAttr(u->ino);
+  cache_.DropAttr(parent);
+  if (u->dir.ino() == parent) hints_.Put(u->dir);
+  Attr a;
+  a.set_ino(u->ino);
+  a.set_mode(S_IFREG);
+  a.set_volume_id(volume_id_);
+  *a.mutable_ctime() = now;
+  return a;
+}
+
 StatusOr<Attr> ClientImpl::Unlink(const Caller& c, uint64_t parent, std::string_view name) {
+  if (auto deferred = TryDeferUnlink(c, parent, name)) return *deferred;
+  leased_.Removing(parent, name);
   UnlinkRequest req;
   *req.mutable_caller() = c;
   req.set_parent(parent);
@@ -417,10 +459,13 @@ StatusOr<RenameResponse> ClientImpl::Rename(const Caller& c, uint64_t parent, st
   FlushCloses();  // a file this client closed and this call unlinks is released by it, not later
   const bool adds = !(flags & RENAME_EXCHANGE_FLAG);  // an exchange adds no name
   if (adds) leased_.WillAdd(new_parent, new_name);
+  leased_.Removing(parent, name);
+  leased_.Removing(new_parent, new_name);
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rename, req, &resp, true));
   if (adds && resp.moved().ino() != 0) {
     leased_.Added(new_parent, resp.leases(), sent, new_parent == parent ? resp.parent() : resp.new_parent());
+    if (S_ISREG(resp.moved().mode())) leased_.AddedFile(new_parent, new_name, resp.moved().ino());
   }
   cache_.DropAttr(resp.moved().ino());
   if (resp.replaced().ino()) cache_.DropAttr(resp.replaced().ino());

@@ -97,6 +97,9 @@ class ClientImpl final : public Client {
   // The create answered here when it may be (ClientOptions::deferred_creates); nullopt otherwise.
   std::optional<CreateResult> TryDeferCreate(const Caller& c, uint64_t parent, std::string_view name, mode_t mode,
                                              mode_t umask, int open_flags);
+  // The unlink answered here when it may be (ClientOptions::deferred_unlinks): the file's attributes as
+  // the caller gets them (ino, nlink 0); nullopt otherwise.
+  std::optional<Attr> TryDeferUnlink(const Caller& c, uint64_t parent, std::string_view name);
   std::shared_ptr<InodeState> FindInode(uint64_t ino);
   Status FlushBufLocked(FileHandle* fh);  // REQUIRES: fh->mu held
   Status WaitInflight(InodeState& st, uint32_t index, uint32_t begin, uint32_t end);
@@ -156,6 +159,7 @@ class ClientImpl final : public Client {
   std::unique_ptr<CloseBatcher> closer_;  // null when close_batch_ms is 0
   std::unique_ptr<DeferredCreates> deferred_;  // null unless ClientOptions::deferred_creates
   std::function<void()> flush_deferred_;      // MetaClient's before-call hook while deferred_ lives
+  std::atomic<bool> meta_takes_unlinks_{false};  // weft-meta's last reservation said CreateBatch takes unlinks
   // Held shared from a deferred create's lease check until it is queued, and exclusively by a recall
   // while it drops the lease: every create answered under a lease is queued before its release is sent.
   std::shared_mutex defer_mu_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
@@ -50,7 +51,11 @@ void DeferredCreates::Warm() {
 void DeferredCreates::Add(DeferredCreate create) {
   std::lock_guard lock(mu_);
   if (queue_.empty()) oldest_ms_ = MonoMs();
-  pending_[create.ino()] = 1;
+  if (create.unlink()) {
+    ++unlinks_total_;
+  } else {
+    pending_[create.ino()] = 1;
+  }
   queue_.push_back(std::move(create));
   ++queued_total_;
   if (queue_.size() == 1 || queue_.size() >= opts_.max_batch) cv_.notify_all();
@@ -78,7 +83,17 @@ Status DeferredCreates::Failure(uint64_t ino) {
 
 uint64_t DeferredCreates::answered() const {
   std::lock_guard lock(mu_);
-  return queued_total_;
+  return queued_total_ - unlinks_total_;
+}
+
+uint64_t DeferredCreates::unlinks_answered() const {
+  std::lock_guard lock(mu_);
+  return unlinks_total_;
+}
+
+uint64_t DeferredCreates::unlinks_failed() const {
+  std::lock_guard lock(mu_);
+  return unlinks_failed_;
 }
 
 uint64_t DeferredCreates::failed() const {
@@ -123,16 +138,25 @@ void DeferredCreates::SendBatch(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   for (int i = 0; i < req.creates_size(); ++i) {
     const DeferredCreate& e = req.creates(i);
-    pending_.erase(e.ino());
+    const char* what = e.unlink() ? "unlink" : "create";
     Status st;
     if (!resp.ok()) {
       st = Status(resp.status().err() ? resp.status().err() : EIO,
-                  "deferred create of '" + e.name() + "' not sent: " + resp.status().message());
+                  fmt::format("deferred {} of '{}' not sent: {}", what, e.name(), resp.status().message()));
     } else if (i >= resp->results_size()) {
-      st = Status(EIO, "deferred create of '" + e.name() + "': no result in the reply");
+      st = Status(EIO, fmt::format("deferred {} of '{}': no result in the reply", what, e.name()));
     } else if (resp->results(i).err() != 0) {
-      st = Status(resp->results(i).err(), "deferred create of '" + e.name() + "': " + resp->results(i).message());
+      st = Status(resp->results(i).err(), fmt::format("deferred {} of '{}': {}", what, e.name(), resp->results(i).message()));
     }
+    if (e.unlink()) {
+      if (!st.ok()) {
+        ++unlinks_failed_;
+        spdlog::error("the unlink of '{}' (inode {}) in directory {} was answered but weft-meta refused it; the file "
+                      "stays: {}", e.name(), e.ino(), e.parent(), st.ToString());
+      }
+      continue;
+    }
+    pending_.erase(e.ino());
     if (!st.ok()) {
       ++failed_total_;
       spdlog::error("the create of '{}' (inode {}) in directory {} was answered but weft-meta refused it: {}", e.name(),

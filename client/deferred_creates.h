@@ -11,6 +11,10 @@
 // window, the session gone) is recorded by inode: Failure(ino) then says why, and the file's handle
 // reports it at flush, fsync and close, as a write-back error is reported. At most kMaxFailures are kept.
 //
+// Unlinks (DeferredCreate.unlink) the client answered itself go through the same queue, in order with
+// the creates. One weft-meta refuses has nobody left to tell (the unlink returned long ago, and no handle
+// is open on the file here): it is logged, and counted (unlinks_failed); the file stays.
+//
 // Thread-safety: thread-safe.
 #pragma once
 
@@ -55,7 +59,7 @@ class DeferredCreates {
   // directory, so creates may follow. Nothing is reserved before the first Warm or TakeIno, so a mount
   // that never creates under a lease holds no inodes of the quota.
   void Warm();
-  // Queues a create (its inode from TakeIno).
+  // Queues a create (its inode from TakeIno), or an unlink (create.unlink()).
   void Add(DeferredCreate create);
   // Returns once every create queued before the call has been sent and its result recorded. Cheap when
   // nothing is queued.
@@ -67,6 +71,9 @@ class DeferredCreates {
   // Creates answered here so far, and refused after they were answered.
   uint64_t answered() const;
   uint64_t failed() const;
+  // Unlinks answered here so far, and refused after they were answered.
+  uint64_t unlinks_answered() const;
+  uint64_t unlinks_failed() const;
 
  private:
   void Loop();
@@ -93,6 +100,8 @@ class DeferredCreates {
   bool refill_failed_ = false;        // GUARDED_BY(mu_): the last reservation was refused (not asked again soon)
   int64_t refill_retry_ms_ = 0;       // GUARDED_BY(mu_)
   uint64_t failed_total_ = 0;         // GUARDED_BY(mu_)
+  uint64_t unlinks_total_ = 0;        // GUARDED_BY(mu_)
+  uint64_t unlinks_failed_ = 0;       // GUARDED_BY(mu_)
   bool stopping_ = false;             // GUARDED_BY(mu_)
   std::thread thread_;
 };

@@ -12,9 +12,17 @@
 // Time: the holder trusts a lease until the send time of the request whose reply granted or renewed
 // it + the lease's ms: weft-meta's deadline is later (it starts when the request arrives).
 //
+// Files: for deferred unlinks (client/deferred_creates.h), each directory also keeps the regular files
+// the session itself put there under the lease (created, or renamed in), by name with their inode.
+// The same argument makes this exact: while the lease holds, no other session takes a name out of the
+// directory or changes what it names (weft-meta makes an unlink, a rename out of it and an exchange in
+// it wait for the lease, as reads do), so such a name still names that inode until this session removes
+// or replaces it, which it notes here first.
+//
 // Bounded: at most kMaxDirs directories and kMaxNames names in each (a directory past that is
-// forgotten: its lookups go to weft-meta). Names are kept as 64-bit hashes: a collision only sends a
-// lookup to weft-meta.
+// forgotten: its lookups go to weft-meta), and kMaxFiles files in all (past that, new files are not
+// kept: their unlinks go to weft-meta). Names are kept as 64-bit hashes: a collision only sends a
+// lookup to weft-meta. Files are kept by their full names: an unlink answered here must be exact.
 //
 // Thread-safety: thread-safe.
 #pragma once
@@ -25,10 +33,10 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <vector>
+#include <string>
 #include <string_view>
+#include <vector>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <google/protobuf/repeated_ptr_field.h>
 
@@ -42,6 +50,7 @@ class LeasedDirs {
   using Leases = google::protobuf::RepeatedPtrField<DirLease>;
   static constexpr size_t kMaxDirs = 4096;
   static constexpr size_t kMaxNames = 1 << 20;
+  static constexpr size_t kMaxFiles = 1 << 18;
 
   explicit LeasedDirs(bool enabled) : enabled_(enabled) {}
   bool enabled() const { return enabled_; }
@@ -55,6 +64,7 @@ class LeasedDirs {
       if (l.dir() != made.ino() || l.grant() == 0) continue;
       if (dirs_.size() >= kMaxDirs) Prune(MonoMs());
       if (dirs_.size() >= kMaxDirs) return;
+      Erase(made.ino());
       dirs_[made.ino()] = Dir{.grant = l.grant(), .until_ms = sent_ms + l.ms(), .ms = l.ms(), .mode = made.mode(),
                               .uid = made.uid(), .gid = made.gid(), .attr = made};
     }
@@ -68,10 +78,10 @@ class LeasedDirs {
     auto it = dirs_.find(dir);
     if (it == dirs_.end()) return;
     if (it->second.names.size() >= kMaxNames) {
-      dirs_.erase(it);
+      Erase(it);
       return;
     }
-    it->second.names.insert(Hash(name));
+    ++it->second.names[Hash(name)];
   }
 
   // A call sent at sent_ms that added a name to dir succeeded; leases: its reply's, dir_after: dir's
@@ -94,7 +104,7 @@ class LeasedDirs {
         return;
       }
     }
-    dirs_.erase(it);  // another session added a name to dir: the lease is over for good
+    Erase(it);  // another session added a name to dir: the lease is over for good
   }
 
   // True when name surely does not exist in dir (a lease holds, and this session never added it).
@@ -147,15 +157,76 @@ class LeasedDirs {
           renewed = true;
         }
       }
-      if (!renewed) dirs_.erase(it);
+      if (!renewed) Erase(it);
     }
+  }
+
+  // The session put the regular file ino in dir as name (a create, deferred or not, or a rename in) and
+  // dir is still leased: an unlink of name may be answered here (MayDeferUnlink).
+  void AddedFile(uint64_t dir, std::string_view name, uint64_t ino) {
+    if (!enabled_) return;
+    std::lock_guard lock(mu_);
+    auto it = dirs_.find(dir);
+    if (it == dirs_.end()) return;
+    auto [f, fresh] = it->second.files.try_emplace(std::string(name), ino);
+    if (!fresh) {
+      f->second = ino;
+    } else if (files_ >= kMaxFiles) {
+      it->second.files.erase(f);
+    } else {
+      ++files_;
+    }
+  }
+
+  // The session is about to take name out of dir, or make it name another inode (an unlink or rename it
+  // sends to weft-meta): from then on this side no longer knows what it names.
+  void Removing(uint64_t dir, std::string_view name) {
+    if (!enabled_) return;
+    std::lock_guard lock(mu_);
+    auto it = dirs_.find(dir);
+    if (it == dirs_.end()) return;
+    files_ -= it->second.files.erase(std::string(name));
+  }
+
+  struct Unlinked {
+    uint64_t ino = 0;  // the file name named
+    Attr dir;          // dir's attributes once the unlink lands (mtime = ctime = now_time); ino 0 when unknown
+  };
+  // Whether this session may answer an unlink of name in dir itself (a deferred unlink): name is a
+  // regular file it put there under the lease, the lease holds for half its period more at least, the
+  // caller may search and write dir by its mode as last seen, dir is not sticky, and busy(ino) is false
+  // (the caller's test that no handle is open on the file here). When true, name is gone on this side
+  // at once: a lookup of it is answered ENOENT here, and a create of it may be deferred again.
+  template <typename Busy>
+  std::optional<Unlinked> MayDeferUnlink(uint64_t dir, std::string_view name, const Caller& caller,
+                                         const Timespec& now_time, Busy&& busy) {
+    if (!enabled_ || !PlainName(name)) return std::nullopt;
+    std::lock_guard lock(mu_);
+    auto it = dirs_.find(dir);
+    if (it == dirs_.end()) return std::nullopt;
+    Dir& d = it->second;
+    if (d.until_ms - d.ms / 2 <= MonoMs() || (d.mode & S_ISVTX) || !May(caller, d, 3)) return std::nullopt;
+    auto f = d.files.find(std::string(name));
+    if (f == d.files.end() || busy(f->second)) return std::nullopt;
+    Unlinked out{.ino = f->second};
+    d.files.erase(f);
+    --files_;
+    // One add of name is undone: the hash stays while another add under it does (the same name added
+    // twice, or another name with the same hash), so a collision still only sends a lookup to weft-meta.
+    if (auto n = d.names.find(Hash(name)); n != d.names.end() && --n->second == 0) d.names.erase(n);
+    if (d.attr.ino() == dir) {
+      *d.attr.mutable_mtime() = now_time;
+      *d.attr.mutable_ctime() = now_time;
+      out.dir = d.attr;
+    }
+    return out;
   }
 
   // dir is gone (this session removed it).
   void Forget(uint64_t dir) {
     if (!enabled_) return;
     std::lock_guard lock(mu_);
-    dirs_.erase(dir);
+    Erase(dir);
   }
 
   uint64_t answered() const {
@@ -177,7 +248,8 @@ class LeasedDirs {
     // a FUSE mount's permission checks use, allows too).
     uint32_t mode = 0, uid = 0, gid = 0;
     Attr attr;  // the directory as last seen (ino 0 when no reply carried it)
-    std::unordered_set<uint64_t> names;
+    std::unordered_map<uint64_t, uint32_t> names;  // hash of a name added -> adds under that hash
+    std::unordered_map<std::string, uint64_t> files;  // regular files the session put here: name -> inode
   };
 
   // Whether the caller has all of `want` (1 = search, 2 = write) on the directory, as weft-meta's
@@ -203,12 +275,24 @@ class LeasedDirs {
   // Drops directories whose lease lapsed more than a minute ago (weft-meta may still renew a lapsed
   // one, but one idle that long is not worth its memory). REQUIRES: mu_ held.
   void Prune(int64_t now) {
-    std::erase_if(dirs_, [&](const auto& kv) { return kv.second.until_ms + 60000 < now; });
+    for (auto it = dirs_.begin(); it != dirs_.end();) {
+      it = it->second.until_ms + 60000 < now ? Erase(it) : std::next(it);
+    }
+  }
+  // REQUIRES: mu_ held.
+  using DirMap = std::unordered_map<uint64_t, Dir>;
+  DirMap::iterator Erase(DirMap::iterator it) {
+    files_ -= it->second.files.size();
+    return dirs_.erase(it);
+  }
+  void Erase(uint64_t dir) {
+    if (auto it = dirs_.find(dir); it != dirs_.end()) Erase(it);
   }
 
   const bool enabled_;
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Dir> dirs_;  // GUARDED_BY(mu_)
+  size_t files_ = 0;                        // GUARDED_BY(mu_): entries of every Dir::files
   uint64_t answered_ = 0;                   // GUARDED_BY(mu_)
 };
 

@@ -181,6 +181,10 @@ int main(int argc, char** argv) {
                "weft-meta in batches within a few ms; another client that reads or adds to such a directory recalls "
                "the lease (a round trip). A refusal after the answer shows as EIO at flush, fsync or close; "
                "docs/meta-semantics.md, \"Deferred creates\"");
+  app.add_flag("--deferred-unlinks,!--no-deferred-unlinks", opt.client.deferred_unlinks,
+               "(default: on, with deferred creates) answer unlinks here of files this mount put in a directory it "
+               "holds the lease on, with no handle open on them here, and send them in the same batches; another "
+               "client's unlink or rename out of such a directory recalls the lease");
   app.add_option("--deferred-create-delay-ms", opt.client.deferred_create_delay_ms,
                  "the longest a deferred create waits here before its batch leaves")
       ->check(CLI::Range(0u, 200u))

@@ -42,6 +42,10 @@ inline uint64_t AddedDir(const RenameRequest& r) { return r.flags() & RENAME_EXC
 // The directory a read reads by name or lists (DirLeases::BlockedUntilRead), 0 when none.
 inline uint64_t ReadDirOf(const LookupRequest& r) { return r.parent(); }
 inline uint64_t ReadDirOf(const ReadDirRequest& r) { return r.ino(); }
+// The directory a mutation takes a name out of (waited for as a read: a deferring holder may have
+// answered an unlink there that weft-meta has not seen), 0 when none.
+inline uint64_t RemovedFromDir(const UnlinkRequest& r) { return r.parent(); }
+inline uint64_t RemovedFromDir(const RenameRequest& r) { return r.parent(); }
 
 struct MetaCounts {
   uint32_t volumes = 0;
@@ -80,6 +84,9 @@ class MetaCore {
     for (;;) {
       if constexpr (requires { AddedDir(req); }) {
         if (uint64_t dir = AddedDir(req)) WaitForLease(dir, req.session_id());
+      }
+      if constexpr (requires { RemovedFromDir(req); }) {
+        if (uint64_t dir = RemovedFromDir(req)) WaitForRead(dir, req.session_id());
       }
       OpWaiter waiter;
       Submit(op, req, resp, waiter.Done());

@@ -21,11 +21,13 @@ struct FakeMeta {
   std::mutex mu;
   std::vector<size_t> batch_sizes;
   std::vector<uint64_t> inos;
+  std::vector<bool> unlinks;  // per entry sent, in order: whether it was an unlink
   uint64_t next_first = 1000;
   int reservations = 0;
   bool refuse_reserve = false;
   bool fail_send = false;
   uint64_t refuse_ino = 0;  // this create is refused with ESTALE
+  uint64_t refuse_unlink_ino = 0;  // an unlink of this inode is refused with EACCES
 
   DeferredCreates::ReserveFn Reserve() {
     return [this](uint32_t count) -> StatusOr<uint64_t> {
@@ -45,8 +47,14 @@ struct FakeMeta {
       CreateBatchResponse resp;
       for (const auto& e : req.creates()) {
         inos.push_back(e.ino());
+        unlinks.push_back(e.unlink());
         DeferredResult* r = resp.add_results();
-        if (e.ino() == refuse_ino) {
+        if (e.unlink()) {
+          if (e.ino() == refuse_unlink_ino) {
+            r->set_err(EACCES);
+            r->set_message("permission denied");
+          }
+        } else if (e.ino() == refuse_ino) {
           r->set_err(ESTALE);
           r->set_message("the lease ended first");
         }
@@ -167,4 +175,35 @@ TEST_CASE("while reservations are refused no inode is handed out", "[client][def
   CHECK(d.TakeIno() == 0);
   std::lock_guard lock(meta.mu);
   CHECK(meta.reservations == 0);
+}
+
+TEST_CASE("deferred unlinks leave in order with the creates, and a refused one is counted, not kept", "[client][deferred]") {
+  FakeMeta meta;
+  DeferredCreates d(meta.Reserve(), meta.Send(), nullptr, {.reserve = 8, .max_batch = 16, .delay_ms = 200});
+  REQUIRE(Eventually([&] { return d.TakeIno() != 0; }));  // 1000 taken
+  const uint64_t a = d.TakeIno(), b = d.TakeIno();
+  d.Add(Make(a));
+  DeferredCreate gone = Make(a);
+  gone.set_unlink(true);
+  d.Add(gone);
+  d.Add(Make(b));
+  CHECK(d.Pending(a));  // the create is still queued
+  d.Flush();
+  {
+    std::lock_guard lock(meta.mu);
+    REQUIRE(meta.inos == std::vector<uint64_t>{a, a, b});
+    CHECK(meta.unlinks == std::vector<bool>{false, true, false});
+    CHECK(meta.batch_sizes == std::vector<size_t>{3});
+    meta.refuse_unlink_ino = b;
+  }
+  CHECK_FALSE(d.Pending(a));
+  DeferredCreate refused = Make(b);
+  refused.set_unlink(true);
+  d.Add(refused);
+  d.Flush();
+  CHECK(d.answered() == 2);
+  CHECK(d.unlinks_answered() == 2);
+  CHECK(d.unlinks_failed() == 1);
+  CHECK(d.failed() == 0);
+  CHECK(d.Failure(b).ok());  // the file's create stood; nothing to report at its handles
 }

@@ -2,12 +2,16 @@
 // second mount sees every file the first answered itself, the first one's writes through those handles
 // read back, the lease ends when another mount adds to the directory and creates go the usual way after,
 // and an inode quota too small to reserve from leaves creates the usual way with EDQUOT at the quota.
+// Deferred unlinks: files a mount put in its directory (made or renamed there) and removes are gone for
+// every mount at once, their inodes and bytes come back, a file open there is unlinked the usual way,
+// and another mount's unlink or rename out of the directory recalls the lease.
 #include <catch2/catch.hpp>
 #include <dirent.h>
 #include <sys/statvfs.h>
 
 #include <chrono>
 #include <set>
+#include <thread>
 
 #include "test/fuse/fuse_test_util.h"
 
@@ -207,4 +211,127 @@ TEST_CASE("deferred creates: an inode quota too small to reserve from leaves cre
   CHECK(err == EDQUOT);
   CHECK(made == 38);
   CHECK(List(m.mnt + "/d").size() == 38);
+}
+
+namespace {
+
+// The count a mount logged at its end: "<what>: N answered here, M refused ...".
+std::pair<uint64_t, uint64_t> Answered(const std::string& log, const std::string& what) {
+  const auto at = log.find(what + ": ");
+  if (at == std::string::npos) return {0, 0};
+  const std::string rest = log.substr(at + what.size() + 2);
+  const uint64_t answered = std::stoull(rest);
+  const auto comma = rest.find(", ");
+  return {answered, comma == std::string::npos ? 0 : std::stoull(rest.substr(comma + 2))};
+}
+
+uint64_t UsedBytes(const std::string& mnt) {
+  struct statvfs v {};
+  REQUIRE(statvfs(mnt.c_str(), &v) == 0);
+  return (v.f_blocks - v.f_bfree) * v.f_frsize;
+}
+
+}  // namespace
+
+TEST_CASE("deferred unlinks: files a mount made or renamed in its directory and removes are gone everywhere at once",
+          "[fuse][integration][deferred][unlink]") {
+  MountedCluster m;
+  const std::string& b = m.mnt;
+  const uint64_t inodes_before = UsedInodes(b);
+  const uint64_t bytes_before = UsedBytes(b);
+  // Batches wait up to 150 ms here, so that b's calls below come while a's unlinks are queued.
+  const std::string a = m.cluster.Mount("v", {"--deferred-creates", "--deferred-create-delay-ms", "150"});
+  const std::string data = RandomData(3 << 20, 5);
+  // a makes e, 100 empty files and 3 of 3 MiB there, and renames half of the empty ones: it knows them all.
+  REQUIRE(::mkdir((a + "/e").c_str(), 0755) == 0);
+  for (int i = 0; i < 100; ++i) REQUIRE(Touch(a + "/e/f" + std::to_string(i)) == 0);
+  for (int i = 0; i < 3; ++i) REQUIRE(WriteFile(a + "/e/w" + std::to_string(i), data) == 0);
+  for (int i = 0; i < 100; i += 2) {
+    REQUIRE(::rename((a + "/e/f" + std::to_string(i)).c_str(), (a + "/e/r" + std::to_string(i)).c_str()) == 0);
+  }
+  CHECK(UsedBytes(b) >= bytes_before + 3 * data.size());
+  // A file open in a is unlinked the usual way, and reads back through its descriptor after.
+  int held = ::open((a + "/e/w0").c_str(), O_RDONLY);
+  REQUIRE(held >= 0);
+  for (int i = 0; i < 100; ++i) {
+    REQUIRE(::unlink((a + "/e/" + (i % 2 == 0 ? "r" : "f") + std::to_string(i)).c_str()) == 0);
+  }
+  for (int i = 0; i < 3; ++i) REQUIRE(::unlink((a + "/e/w" + std::to_string(i)).c_str()) == 0);
+  struct stat st {};
+  CHECK(::stat((a + "/e/f1").c_str(), &st) == -1);
+  CHECK(errno == ENOENT);
+  CHECK(List(a + "/e").empty());
+  // b looks one up, then lists: both recall a's lease, so a's queued unlinks land first.
+  CHECK(::stat((b + "/e/r50").c_str(), &st) == -1);
+  CHECK(errno == ENOENT);
+  CHECK(List(b + "/e").empty());
+  std::string got(data.size(), '\0');
+  CHECK(::pread(held, got.data(), got.size(), 0) == static_cast<ssize_t>(data.size()));
+  CHECK(got == data);
+  ::close(held);
+  // A name a unlinked can be made again, and holds its new bytes.
+  REQUIRE(WriteFile(a + "/e/w1", "again") == 0);
+  int err = -1;
+  CHECK(ReadFile(b + "/e/w1", &err) == "again");
+  CHECK(err == 0);
+  REQUIRE(::unlink((b + "/e/w1").c_str()) == 0);
+  REQUIRE(::rmdir((a + "/e").c_str()) == 0);
+
+  // Their inodes and bytes come back (what is left of a's reservation too, once it unmounts; w0's bytes
+  // once its handle's close reached weft-meta).
+  m.cluster.Unmount(a);
+  CHECK(UsedInodes(b) == inodes_before);
+  bool freed = false;
+  for (int i = 0; i < 300 && !freed; ++i) {
+    freed = UsedBytes(b) <= bytes_before;
+    if (!freed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(freed);
+  // a answered the unlinks in e itself (all but w0's, open then), and weft-meta refused none.
+  auto [unlinks, refused] = Answered(ReadFile(a + ".log"), "deferred unlinks");
+  CHECK(unlinks >= 95);
+  CHECK(unlinks <= 102);
+  CHECK(refused == 0);
+}
+
+TEST_CASE("deferred unlinks: another mount's unlink and rename in the directory see the unlinks answered before",
+          "[fuse][integration][deferred][unlink][recall]") {
+  // Leases of a minute: without the recall each of b's calls below would wait a minute.
+  MountedCluster m({}, ClusterOptions{.meta_args = {"--dir-lease-ms", "60000"}});
+  const std::string& b = m.mnt;
+  const std::string a = m.cluster.Mount("v", {"--deferred-creates", "--deferred-create-delay-ms", "150"});
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(::mkdir((a + "/d").c_str(), 0755) == 0);
+  for (int i = 0; i < 30; ++i) REQUIRE(Touch(a + "/d/f" + std::to_string(i)) == 0);
+  for (int i = 0; i < 10; ++i) REQUIRE(::unlink((a + "/d/f" + std::to_string(i)).c_str()) == 0);
+  // a's unlink of f5 came first: b's finds it gone (b's lookup before it recalls a's lease, which sends
+  // a's queued unlinks; weft-meta's own wait for an unlink or rename out of d runs in
+  // test/meta/deferred_create_test.cc, as a mount always looks a name up first).
+  CHECK(::unlink((b + "/d/f5").c_str()) == -1);
+  CHECK(errno == ENOENT);
+  REQUIRE(::mkdir((a + "/e").c_str(), 0755) == 0);
+  for (int i = 0; i < 30; ++i) REQUIRE(Touch(a + "/e/f" + std::to_string(i)) == 0);
+  for (int i = 0; i < 10; ++i) REQUIRE(::unlink((a + "/e/f" + std::to_string(i)).c_str()) == 0);
+  // b renames a file a made out of e, and unlinks another: a's unlinks of them after find them gone.
+  REQUIRE(::rename((b + "/e/f10").c_str(), (b + "/moved").c_str()) == 0);
+  REQUIRE(::unlink((b + "/e/f11").c_str()) == 0);
+  CHECK(::unlink((a + "/e/f10").c_str()) == -1);
+  CHECK(errno == ENOENT);
+  CHECK(::unlink((a + "/e/f11").c_str()) == -1);
+  CHECK(errno == ENOENT);
+  struct stat st {};
+  CHECK(::stat((a + "/moved").c_str(), &st) == 0);
+  auto d = List(b + "/d");
+  CHECK(d.size() == 20);
+  CHECK(d.count("f9") == 0);
+  CHECK(d.count("f10") == 1);
+  auto e = List(b + "/e");
+  CHECK(e.size() == 18);
+  CHECK(e.count("f12") == 1);
+  // Far less than one lease period for all of it.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  m.cluster.Unmount(a);
+  auto [unlinks, refused] = Answered(ReadFile(a + ".log"), "deferred unlinks");
+  CHECK(unlinks >= 15);
+  CHECK(refused == 0);
 }

@@ -50,6 +50,16 @@ DeferredCreate Entry(const TestClient& c, uint64_t parent, const std::string& na
   return e;
 }
 
+DeferredCreate UnlinkEntry(const TestClient& c, uint64_t parent, const std::string& name, uint64_t ino) {
+  DeferredCreate e;
+  *e.mutable_caller() = c.caller;
+  e.set_parent(parent);
+  e.set_name(name);
+  e.set_ino(ino);
+  e.set_unlink(true);
+  return e;
+}
+
 StatusOr<CreateBatchResponse> Batch(TestClient& c, const std::vector<DeferredCreate>& entries) {
   CreateBatchRequest q;
   q.set_session_id(c.session);
@@ -245,5 +255,160 @@ TEMPLATE_TEST_CASE("another session's reads of a directory a deferring session f
   CHECK(in3->results(0).err() == 0);
   CHECK(Errno(removed.get()) == ENOTEMPTY);
   CHECK(Since(t0) >= kLeaseMs - 100);
+  CHECK(f.Check() == "");
+}
+
+TEMPLATE_TEST_CASE("a batch applies deferred unlinks in order with its creates, only of the inode the name named",
+                   "[meta][deferred]", MemEngine, RocksEngine) {
+  TestType engine;
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
+  auto& c = f.c;
+  const uint64_t dir = LeasedDir(c, c.root, "d");
+  auto r = Reserve(c, 8);
+  REQUIRE(r.ok());
+  CHECK(r->unlinks());  // this weft-meta takes them
+  const uint64_t first = r->first();
+  const uint64_t charged = VolumeInodes(c);
+  REQUIRE(c.Mkdir(dir, "sub").ok());
+  const uint64_t sub_made = VolumeInodes(c);
+
+  std::vector<DeferredCreate> batch = {
+      Entry(c, dir, "a", first),
+      Entry(c, dir, "b", first + 1),
+      UnlinkEntry(c, dir, "a", first),      // a goes, and its inode with it
+      Entry(c, dir, "a", first + 2),        // the name is free again
+      UnlinkEntry(c, dir, "b", first + 5),  // b names another inode: ESTALE, b stays
+      UnlinkEntry(c, dir, "nothere", first + 3),  // ENOENT
+      UnlinkEntry(c, dir, "x/y", first + 1),      // a bad name: EINVAL
+      UnlinkEntry(c, dir, "sub", 0),              // a directory's name names another inode: ESTALE
+  };
+  auto out = Batch(c, batch);
+  REQUIRE(out.ok());
+  REQUIRE(out->results_size() == 8);
+  CHECK(out->results(0).err() == 0);
+  CHECK(out->results(1).err() == 0);
+  CHECK(out->results(2).err() == 0);
+  CHECK(out->results(3).err() == 0);
+  CHECK(out->results(4).err() == ESTALE);
+  CHECK(out->results(5).err() == ENOENT);
+  CHECK(out->results(6).err() == EINVAL);
+  CHECK(out->results(7).err() == ESTALE);
+  REQUIRE(out->leases_size() == 1);  // the lease on d, renewed
+  CHECK(out->leases(0).dir() == dir);
+
+  auto a = c.Lookup(dir, "a");
+  REQUIRE(a.ok());
+  CHECK(a->ino() == first + 2);
+  CHECK(Errno(c.GetAttr(first)) == ENOENT);  // released
+  auto b = c.Lookup(dir, "b");
+  REQUIRE(b.ok());
+  CHECK(b->ino() == first + 1);
+  auto names = c.ListNames(dir);
+  REQUIRE(names.ok());
+  CHECK(*names == std::vector<std::string>{"a", "b", "sub"});
+  // Three creates from the reservation, one of them released again.
+  CHECK(VolumeInodes(c) == sub_made - 1);
+  CHECK(f.Check() == "");
+
+  // The same batch again (its reply lost, a new request): nothing is applied twice; "a" keeps its new inode.
+  auto again = Batch(c, batch);
+  REQUIRE(again.ok());
+  CHECK(again->results(2).err() == ESTALE);
+  auto a2 = c.Lookup(dir, "a");
+  REQUIRE(a2.ok());
+  CHECK(a2->ino() == first + 2);
+  CHECK(VolumeInodes(c) == sub_made - 1);
+
+  // An unlink of a file open elsewhere leaves the inode until its close, as a plain unlink does.
+  auto h = c.Open(first + 1, O_RDWR);
+  REQUIRE(h.ok());
+  auto gone = Batch(c, {UnlinkEntry(c, dir, "b", first + 1)});
+  REQUIRE(gone.ok());
+  CHECK(gone->results(0).err() == 0);
+  CHECK(Errno(c.Lookup(dir, "b")) == ENOENT);
+  REQUIRE(c.Close(h->handle()).ok());
+  CHECK(Errno(c.GetAttr(first + 1)) == ENOENT);
+  CHECK(VolumeInodes(c) == sub_made - 2);
+  (void)charged;
+  CHECK(f.Check() == "");
+}
+
+TEMPLATE_TEST_CASE("a deferred unlink checks the caller's permission on the directory, and applies after the lease ended",
+                   "[meta][deferred]", MemEngine, RocksEngine) {
+  TestType engine;
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
+  auto& c = f.c;
+  TestClient b = f.NewClient();
+  REQUIRE(b.MountVolume("v").ok());
+  const uint64_t dir = LeasedDir(c, c.root, "d");
+  auto r = Reserve(c, 8);
+  REQUIRE(r.ok());
+  const uint64_t first = r->first();
+  REQUIRE(Batch(c, {Entry(c, dir, "f", first), Entry(c, dir, "g", first + 1)}).ok());
+
+  // A caller without write permission on d: EACCES, the file stays.
+  DeferredCreate denied = UnlinkEntry(c, dir, "f", first);
+  denied.mutable_caller()->set_uid(4242);
+  denied.mutable_caller()->set_gid(4242);
+  denied.mutable_caller()->clear_groups();
+  REQUIRE(c.Chmod(dir, 0755).ok());
+  auto out = Batch(c, {denied});
+  REQUIRE(out.ok());
+  CHECK(out->results(0).err() == EACCES);
+  CHECK(c.Lookup(dir, "f").ok());
+
+  // b reads d: the lease ends. An unlink c sends afterwards still applies (the name still names the
+  // inode c unlinked), where a create would be refused.
+  REQUIRE(b.ListNames(dir).ok());
+  auto late = Batch(c, {UnlinkEntry(c, dir, "f", first), Entry(c, dir, "h", first + 2)});
+  REQUIRE(late.ok());
+  CHECK(late->results(0).err() == 0);
+  CHECK(late->results(1).err() == ESTALE);
+  CHECK(late->leases_size() == 0);
+  CHECK(Errno(b.Lookup(dir, "f")) == ENOENT);
+  CHECK(f.Check() == "");
+}
+
+TEMPLATE_TEST_CASE("another session's unlink or rename out of a directory a deferring session fills waits for its lease",
+                   "[meta][deferred]", MemEngine, RocksEngine) {
+  TestType engine;
+  CoreFixture f(engine.Open(), LeaseOptions(kLeaseMs));
+  auto& a = f.c;
+  TestClient b = f.NewClient();
+  REQUIRE(b.MountVolume("v").ok());
+  auto r = Reserve(a, 16);
+  REQUIRE(r.ok());
+  const uint64_t first = r->first();
+  const uint64_t dir = LeasedDir(a, a.root, "d");
+  REQUIRE(Batch(a, {Entry(a, dir, "x", first), Entry(a, dir, "y", first + 1)}).ok());
+
+  // b unlinks x while a holds the lease; a's unlink of x lands meanwhile: b finds it gone.
+  int64_t t0 = MonoMs();
+  auto removed = std::async(std::launch::async, [&] { return b.Unlink(dir, "x"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto out = Batch(a, {UnlinkEntry(a, dir, "x", first)});
+  REQUIRE(out.ok());
+  CHECK(out->results(0).err() == 0);
+  CHECK(Errno(removed.get()) == ENOENT);
+  CHECK(Since(t0) >= kLeaseMs - 100);
+
+  // A rename of z out of d2 waits the same way, and a's unlink of z that lands meanwhile wins.
+  const uint64_t d2 = LeasedDir(a, a.root, "d2");
+  REQUIRE(Batch(a, {Entry(a, d2, "z", first + 2)}).ok());
+  t0 = MonoMs();
+  auto moved = std::async(std::launch::async, [&] { return b.Rename(d2, "z", b.root, "z2"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(Batch(a, {UnlinkEntry(a, d2, "z", first + 2)}).ok());
+  CHECK(Errno(moved.get()) == ENOENT);
+  CHECK(Since(t0) >= kLeaseMs - 100);
+  CHECK(Errno(b.Lookup(b.root, "z2")) == ENOENT);
+
+  // The holder's own unlinks and renames in its directory do not wait.
+  t0 = MonoMs();
+  const uint64_t d3 = LeasedDir(a, a.root, "d3");
+  REQUIRE(Batch(a, {Entry(a, d3, "w", first + 3)}).ok());
+  REQUIRE(a.Rename(d3, "w", d3, "w2").ok());
+  REQUIRE(a.Unlink(d3, "w2").ok());
+  CHECK(Since(t0) < kLeaseMs / 2);
   CHECK(f.Check() == "");
 }

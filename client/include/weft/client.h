@@ -69,6 +69,14 @@ struct ClientOptions {
   // The longest a deferred create waits on this side before its batch leaves (a batch also leaves at
   // 256 creates, and before any other metadata call). Must stay well below weft-meta's --dir-lease-ms.
   uint32_t deferred_create_delay_ms = 5;
+  // Deferred unlinks (with deferred_creates): an unlink of a regular file this client put in a directory
+  // it holds the lease on (created there, or renamed in, under the lease), with no handle open on it
+  // here, is answered here and sent in the same batches, in order with the creates. Another client's
+  // unlink or rename out of such a directory recalls the lease first, as a read does. An unlink weft-meta
+  // refuses after it was answered (another client changed the directory's permissions meanwhile) leaves
+  // the file and is logged. Needs a weft-meta that takes them (it says so when it reserves inodes).
+  // Default on.
+  bool deferred_unlinks = true;
 };
 
 // The memory a client process may use, as weft-mount's --memory-budget-mb sets it: kClientReserveBytes

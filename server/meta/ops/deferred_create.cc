@@ -1,7 +1,8 @@
-// Deferred creates (docs/async-creates.md): ReserveInodes hands a session inode numbers ahead, charged to
-// the quotas at once; CreateBatch applies creates the session already answered itself, each under its
-// lease on the parent directory (server/meta/dir_leases.h, AddDeferred). Each create of a batch stands or
-// fails on its own: every check comes before the create's first write.
+// Deferred creates and unlinks (docs/async-creates.md): ReserveInodes hands a session inode numbers ahead,
+// charged to the quotas at once; CreateBatch applies creates the session already answered itself, each
+// under its lease on the parent directory (server/meta/dir_leases.h, AddDeferred), and unlinks it
+// answered itself of files it knew there. Each entry of a batch stands or fails on its own: a create's
+// checks come before its first write; an unlink's writes are undone (a savepoint) when it fails.
 #include <sys/stat.h>
 
 #include <map>
@@ -12,6 +13,7 @@
 #include "server/meta/names.h"
 #include "server/meta/ops/inode_util.h"
 #include "server/meta/ops/ops.h"
+#include "server/meta/perm.h"
 #include "common/clock.h"
 
 namespace weft::meta::ops {
@@ -83,6 +85,39 @@ Status ApplyDeferred(OpContext& ctx, const DeferredCreate& e, rec::Session* s, s
   return Status::Ok();
 }
 
+// One unlink of a batch: `name` in `parent` goes when it still names `ino` (the session knew it so under
+// its lease). After the lease ended it is applied all the same (a name gone after a reader looked is what
+// any later unlink does), but never to another inode that took the name meanwhile.
+Status ApplyDeferredUnlink(OpContext& ctx, const DeferredCreate& e, rec::Session* s,
+                           std::map<uint64_t, uint64_t>* grants) {
+  RETURN_IF_ERROR(CheckEntryName(e.name()));
+  RETURN_IF_ERROR(ctx.CheckWritable());
+  auto parent = ctx.GetDir(e.parent());
+  if (!parent.ok()) return parent.status();
+  const Caller& caller = e.caller();
+  auto d = ctx.FindDentry(e.parent(), e.name());
+  if (!d.ok()) return d.status();
+  if (!d->has_value()) return Err(ENOENT, "no entry '{}' in directory {}", e.name(), e.parent());
+  if ((*d)->ino() != e.ino()) {
+    return Err(ESTALE, "'{}' in directory {} names inode {}, not {}, since the session unlinked it", e.name(),
+               e.parent(), (*d)->ino(), e.ino());
+  }
+  auto victim = ctx.GetInode(e.ino());
+  if (!victim.ok()) return victim.status();
+  if (!S_ISREG(victim->attr().mode())) return Err(EINVAL, "a deferred unlink removes regular files only");
+  RETURN_IF_ERROR(CheckEntryWrite(caller, *parent));
+  RETURN_IF_ERROR(CheckSticky(caller, parent->attr(), victim->attr()));
+  if (DirLeases* table = ctx.env().leases) {
+    auto held = table->AddDeferred(e.parent(), s->id(), MonoMs());  // renews the lease while it holds
+    if (held.ok && held.grant != 0) (*grants)[e.parent()] = held.grant;
+  }
+  ctx.Delete(keys::Dentry(e.parent(), e.name()));
+  parent->set_entries(parent->entries() > 0 ? parent->entries() - 1 : 0);
+  TouchDir(ctx, &*parent);
+  ctx.PutInode(*parent);
+  return DropLink(ctx, &*victim);
+}
+
 }  // namespace
 
 Status ReserveInodes(OpContext& ctx, const ReserveInodesRequest& req, ReserveInodesResponse* resp) {
@@ -108,6 +143,7 @@ Status ReserveInodes(OpContext& ctx, const ReserveInodesRequest& req, ReserveIno
   if (DirLeases* table = ctx.env().leases) ctx.OnCommit([table, id = s.id()] { table->SetDeferring(id, true); });
   resp->set_first(*first);
   resp->set_count(req.count());
+  resp->set_unlinks(true);
   return Status::Ok();  // synced before the reply: a crash must not forget what the client will use
 }
 
@@ -115,14 +151,25 @@ Status CreateBatch(OpContext& ctx, const CreateBatchRequest& req, CreateBatchRes
   ctx.DeferSync();  // namespace changes, as Create's
   RETURN_IF_ERROR(ctx.BindSession(req.session_id()));
   if (req.creates_size() > static_cast<int>(kMaxCreateBatch)) {
-    return Err(EINVAL, "a batch holds at most {} creates, not {}", kMaxCreateBatch, req.creates_size());
+    return Err(EINVAL, "a batch holds at most {} entries, not {}", kMaxCreateBatch, req.creates_size());
   }
   rec::Session s = ctx.session();
   const uint64_t charged = s.ino_charged();
   std::map<uint64_t, uint64_t> grants;
   for (const DeferredCreate& e : req.creates()) {
     DeferredResult* r = resp->add_results();
-    Status st = ApplyDeferred(ctx, e, &s, &grants);
+    Status st;
+    if (e.unlink()) {
+      ctx.batch().SetSavePoint();
+      st = ApplyDeferredUnlink(ctx, e, &s, &grants);
+      if (st.ok()) {
+        ctx.batch().PopSavePoint();
+      } else {
+        ctx.batch().RollbackToSavePoint();
+      }
+    } else {
+      st = ApplyDeferred(ctx, e, &s, &grants);
+    }
     if (!st.ok()) {
       r->set_err(st.err());
       r->set_message(st.message());

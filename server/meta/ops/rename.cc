@@ -113,6 +113,11 @@ Status Rename(OpContext& ctx, const RenameRequest& req, RenameResponse* resp) {
   }
   RETURN_IF_ERROR(CheckDirMove(caller, *src, !same_dir));
   if (flags & kExchange) RETURN_IF_ERROR(CheckDirMove(caller, *dst, !same_dir));
+  // A name leaves parent (and, for an exchange, changes its inode in new_parent): a deferring session's
+  // lease there is waited for, as a read's (it may have answered an unlink of the name weft-meta has not
+  // seen yet).
+  RETURN_IF_ERROR(NoteDirRead(ctx, req.parent()));
+  if ((flags & kExchange) && !same_dir) RETURN_IF_ERROR(NoteDirRead(ctx, req.new_parent()));
   if (!(flags & kExchange)) RETURN_IF_ERROR(NoteAdd(ctx, req.new_parent(), resp->mutable_leases()));  // an exchange adds no name
 
   // Apply.

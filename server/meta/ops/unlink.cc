@@ -26,6 +26,9 @@ Status Unlink(OpContext& ctx, const UnlinkRequest& req, UnlinkResponse* resp) {
   RETURN_IF_ERROR(CheckEntryWrite(req.caller(), *parent));
   RETURN_IF_ERROR(CheckSticky(req.caller(), parent->attr(), victim->attr()));
   if (S_ISDIR(victim->attr().mode())) return Err(EISDIR, "'{}' is a directory (use rmdir)", req.name());
+  // A deferring session's lease on parent: it may have answered an unlink or a create of this name that
+  // weft-meta has not seen yet. Wait for it (a recall: one round trip to the holder).
+  RETURN_IF_ERROR(NoteDirRead(ctx, req.parent()));
 
   ctx.Delete(keys::Dentry(req.parent(), req.name()));
   parent->set_entries(parent->entries() > 0 ? parent->entries() - 1 : 0);
