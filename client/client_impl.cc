@@ -390,18 +390,20 @@ std::optional<Attr> ClientImpl::TryDeferUnlink(const Caller& c, uint64_t parent,
   std::shared_lock recall_guard(defer_mu_);  // until the unlink is queued (RecallLoop)
   // Not while a handle is open on the file here (weft-meta may not know of it yet: a deferred create's
   // handle opens there at its first I/O), nor for a create weft-meta refused (the plain unlink says ENOENT).
-  auto u = leased_.MayDeferUnlink(parent, name, c, now, [this](uint64_t ino) {
-    return FindInode(ino) != nullptr || !deferred_->Failure(ino).ok();
-  });
+  auto u = leased_.MayDeferUnlink(
+      parent, name, c, now,
+      [this](uint64_t ino) { return FindInode(ino) != nullptr || !deferred_->Failure(ino).ok(); },
+      [&](uint64_t ino) {
+        DeferredCreate e;
+        *e.mutable_caller() = c;
+        e.set_parent(parent);
+        e.set_name(std::string(name));
+        e.set_ino(ino);
+        *e.mutable_time() = now;
+        e.set_unlink(true);
+        deferred_->Add(std::move(e));
+      });
   if (!u) return std::nullopt;
-  DeferredCreate e;
-  *e.mutable_caller() = c;
-  e.set_parent(parent);
-  e.set_name(std::string(name));
-  e.set_ino(u->ino);
-  *e.mutable_time() = now;
-  e.set_unlink(true);
-  deferred_->Add(std::move(e));
   cache_.DropEntry(parent, std::string(name));
   cache_.DropAttr(u->ino);
   cache_.DropAttr(parent);

@@ -195,11 +195,13 @@ class LeasedDirs {
   // Whether this session may answer an unlink of name in dir itself (a deferred unlink): name is a
   // regular file it put there under the lease, the lease holds for half its period more at least, the
   // caller may search and write dir by its mode as last seen, dir is not sticky, and busy(ino) is false
-  // (the caller's test that no handle is open on the file here). When true, name is gone on this side
-  // at once: a lookup of it is answered ENOENT here, and a create of it may be deferred again.
-  template <typename Busy>
+  // (the caller's test that no handle is open on the file here). When true, queue(ino) has run, under
+  // this object's lock, so that an unlink or rename of the name sent meanwhile (Removing) comes either
+  // before (the unlink is not answered here) or after the unlink is queued (and so sent first); name is
+  // gone on this side: a lookup of it is answered ENOENT here, and a create of it may be deferred again.
+  template <typename Busy, typename Queue>
   std::optional<Unlinked> MayDeferUnlink(uint64_t dir, std::string_view name, const Caller& caller,
-                                         const Timespec& now_time, Busy&& busy) {
+                                         const Timespec& now_time, Busy&& busy, Queue&& queue) {
     if (!enabled_ || !PlainName(name)) return std::nullopt;
     std::lock_guard lock(mu_);
     auto it = dirs_.find(dir);
@@ -209,6 +211,7 @@ class LeasedDirs {
     auto f = d.files.find(std::string(name));
     if (f == d.files.end() || busy(f->second)) return std::nullopt;
     Unlinked out{.ino = f->second};
+    queue(out.ino);
     d.files.erase(f);
     --files_;
     // One add of name is undone: the hash stays while another add under it does (the same name added

@@ -1,6 +1,8 @@
 // client/leased_dirs.h: which lookups a directory lease answers ENOENT, and when it stops.
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "client/leased_dirs.h"
 #include "common/clock.h"
 
@@ -115,6 +117,8 @@ TEST_CASE("a leased directory answers unlinks of the files this session put ther
   weft::Timespec now;
   now.set_sec(1'800'000'000);
   auto idle = [](uint64_t) { return false; };
+  std::vector<uint64_t> queued;
+  auto queue = [&](uint64_t ino) { queued.push_back(ino); };
   d.WillAdd(kDir, "f");
   d.AddedFile(kDir, "f", 1001);
   d.WillAdd(kDir, "g");
@@ -122,31 +126,32 @@ TEST_CASE("a leased directory answers unlinks of the files this session put ther
   d.AddedFile(kDir + 1, "h", 1003);  // no lease there: not kept
 
   // A name the session did not put there, or in a directory without a lease: weft-meta's to answer.
-  CHECK_FALSE(d.MayDeferUnlink(kDir, "other", kRoot, now, idle));
-  CHECK_FALSE(d.MayDeferUnlink(kDir + 1, "h", kRoot, now, idle));
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "other", kRoot, now, idle, queue));
+  CHECK_FALSE(d.MayDeferUnlink(kDir + 1, "h", kRoot, now, idle, queue));
   // A file with a handle open here: weft-meta's too, and it stays known.
-  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, [](uint64_t ino) { return ino == 1001; }));
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, [](uint64_t ino) { return ino == 1001; }, queue));
   // A caller who may not write the directory.
-  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", Who(1000, 1000), now, idle));
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", Who(1000, 1000), now, idle, queue));
 
   CHECK_FALSE(d.Absent(kDir, "f", kRoot));
-  auto u = d.MayDeferUnlink(kDir, "f", kRoot, now, idle);
+  auto u = d.MayDeferUnlink(kDir, "f", kRoot, now, idle, queue);
   REQUIRE(u);
   CHECK(u->ino == 1001);
+  CHECK(queued == std::vector<uint64_t>{1001});  // queued once, by the answer only
   CHECK(u->dir.ino() == kDir);
   CHECK(u->dir.mtime().sec() == 1'800'000'000);
   // Gone on this side: its lookup is answered here, a second unlink is not, a create may be deferred.
   CHECK(d.Absent(kDir, "f", kRoot));
-  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, idle));
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, idle, queue));
   CHECK(d.MayDefer(kDir, "f", kRoot, now));
 
   // An unlink or rename sent to weft-meta forgets the name; a rename in makes it known again.
   d.Removing(kDir, "g");
-  CHECK_FALSE(d.MayDeferUnlink(kDir, "g", kRoot, now, idle));
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "g", kRoot, now, idle, queue));
   CHECK_FALSE(d.Absent(kDir, "g", kRoot));  // weft-meta says whether it is gone
   d.WillAdd(kDir, "g2");
   d.AddedFile(kDir, "g2", 1002);
-  auto g2 = d.MayDeferUnlink(kDir, "g2", kRoot, now, idle);
+  auto g2 = d.MayDeferUnlink(kDir, "g2", kRoot, now, idle, queue);
   REQUIRE(g2);
   CHECK(g2->ino == 1002);
 
@@ -154,18 +159,18 @@ TEST_CASE("a leased directory answers unlinks of the files this session put ther
   d.WillAdd(kDir, "twice");
   d.WillAdd(kDir, "twice");
   d.AddedFile(kDir, "twice", 1004);
-  REQUIRE(d.MayDeferUnlink(kDir, "twice", kRoot, now, idle));
+  REQUIRE(d.MayDeferUnlink(kDir, "twice", kRoot, now, idle, queue));
   CHECK_FALSE(d.Absent(kDir, "twice", kRoot));
 
   // A sticky directory answers none; the end of the lease forgets every file.
   d.WillAdd(kDir, "k");
   d.AddedFile(kDir, "k", 1005);
   d.Forget(kDir);
-  CHECK_FALSE(d.MayDeferUnlink(kDir, "k", kRoot, now, idle));
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "k", kRoot, now, idle, queue));
   d.Made(DirAttr(kDir + 2, 041777), Lease(kDir + 2, 6, 60000), sent);
   d.WillAdd(kDir + 2, "s");
   d.AddedFile(kDir + 2, "s", 1006);
-  CHECK_FALSE(d.MayDeferUnlink(kDir + 2, "s", kRoot, now, idle));
+  CHECK_FALSE(d.MayDeferUnlink(kDir + 2, "s", kRoot, now, idle, queue));
 }
 
 TEST_CASE("a lease with less than half its period left answers no unlink", "[client][dir_lease]") {
@@ -174,5 +179,5 @@ TEST_CASE("a lease with less than half its period left answers no unlink", "[cli
   d.Made(DirAttr(kDir), Lease(kDir, 5, 400), MonoMs() - 250);  // 150 ms of 400 left
   d.WillAdd(kDir, "f");
   d.AddedFile(kDir, "f", 1001);
-  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, [](uint64_t) { return false; }));
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, [](uint64_t) { return false; }, [](uint64_t) { FAIL("queued"); }));
 }
