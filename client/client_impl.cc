@@ -335,11 +335,12 @@ StatusOr<CreateResult> ClientImpl::Create(const Caller& c, uint64_t parent, std:
   req.set_open_flags(static_cast<uint32_t>(open_flags & ~O_TRUNC));
   CreateResponse resp;
   leased_.WillAdd(parent, name);
+  const bool deferring = meta_takes_unlinks_.load();  // weft-meta guards what this session learns from here
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(RetryAfterCloses([&] { return meta_.Call(&Meta::Stub::Create, req, &resp, true); }));
   if (resp.created()) {  // an existing file's open renews nothing
     leased_.Added(parent, resp.leases(), sent, resp.parent());
-    leased_.AddedFile(parent, name, resp.attr().ino());
+    if (deferring) leased_.AddedFile(parent, name, resp.attr().ino());
   }
   cache_.DropAttr(parent);
   hints_.Put(resp.parent());
@@ -426,7 +427,9 @@ StatusOr<Attr> ClientImpl::Unlink(const Caller& c, uint64_t parent, std::string_
   UnlinkResponse resp;
   cache_.DropEntry(parent, req.name());
   FlushCloses();  // a file this client closed and this call unlinks is released by it, not later
+  const int64_t sent = MonoMs();
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Unlink, req, &resp, true));
+  leased_.Renewed(parent, resp.leases(), sent);  // a lease that lapsed while idle: the next unlinks are answered here
   cache_.DropAttr(resp.attr().ino());
   hints_.Put(resp.parent());
   return resp.attr();
@@ -463,11 +466,12 @@ StatusOr<RenameResponse> ClientImpl::Rename(const Caller& c, uint64_t parent, st
   if (adds) leased_.WillAdd(new_parent, new_name);
   leased_.Removing(parent, name);
   leased_.Removing(new_parent, new_name);
+  const bool deferring = meta_takes_unlinks_.load();  // weft-meta guards what this session learns from here
   const int64_t sent = MonoMs();
   RETURN_IF_ERROR(meta_.Call(&Meta::Stub::Rename, req, &resp, true));
   if (adds && resp.moved().ino() != 0) {
     leased_.Added(new_parent, resp.leases(), sent, new_parent == parent ? resp.parent() : resp.new_parent());
-    if (S_ISREG(resp.moved().mode())) leased_.AddedFile(new_parent, new_name, resp.moved().ino());
+    if (deferring && S_ISREG(resp.moved().mode())) leased_.AddedFile(new_parent, new_name, resp.moved().ino());
   }
   cache_.DropAttr(resp.moved().ino());
   if (resp.replaced().ino()) cache_.DropAttr(resp.replaced().ino());

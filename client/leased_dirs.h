@@ -17,7 +17,10 @@
 // The same argument makes this exact: while the lease holds, no other session takes a name out of the
 // directory or changes what it names (weft-meta makes an unlink, a rename out of it and an exchange in
 // it wait for the lease, as reads do), so such a name still names that inode until this session removes
-// or replaces it, which it notes here first.
+// or replaces it, which it notes here first. weft-meta does so only for a session that reserved inodes
+// (a deferring one), so the client notes files only from calls it sent after its first reservation came.
+// Its own plain unlinks renew the lease (Renewed), so a lease that lapsed while the session only read
+// comes back at its first unlink there.
 //
 // Bounded: at most kMaxDirs directories and kMaxNames names in each (a directory past that is
 // forgotten: its lookups go to weft-meta), and kMaxFiles files in all (past that, new files are not
@@ -105,6 +108,21 @@ class LeasedDirs {
       }
     }
     Erase(it);  // another session added a name to dir: the lease is over for good
+  }
+
+  // A call sent at sent_ms took a name out of dir (a plain unlink); leases: its reply's. The lease on
+  // dir is renewed when the reply carries it; nothing ends when it does not (an older weft-meta renews
+  // nothing on an unlink; a revoked lease holds until its time).
+  void Renewed(uint64_t dir, const Leases& leases, int64_t sent_ms) {
+    if (!enabled_) return;
+    std::lock_guard lock(mu_);
+    auto it = dirs_.find(dir);
+    if (it == dirs_.end()) return;
+    for (const DirLease& l : leases) {
+      if (l.dir() == dir && l.grant() == it->second.grant) {
+        it->second.until_ms = std::max(it->second.until_ms, sent_ms + l.ms());
+      }
+    }
   }
 
   // True when name surely does not exist in dir (a lease holds, and this session never added it).

@@ -181,3 +181,21 @@ TEST_CASE("a lease with less than half its period left answers no unlink", "[cli
   d.AddedFile(kDir, "f", 1001);
   CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, [](uint64_t) { return false; }, [](uint64_t) { FAIL("queued"); }));
 }
+
+TEST_CASE("an unlink's reply renews a lease it carries and ends none", "[client][dir_lease]") {
+  LeasedDirs d(true);
+  weft::Timespec now;
+  auto idle = [](uint64_t) { return false; };
+  auto queue = [](uint64_t) {};
+  d.Made(DirAttr(kDir), Lease(kDir, 5, 400), MonoMs() - 350);  // 50 ms of 400 left
+  d.WillAdd(kDir, "f");
+  d.AddedFile(kDir, "f", 1001);
+  d.AddedFile(kDir, "g", 1002);
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, idle, queue));
+  d.Renewed(kDir, Lease(kDir, 6, 400), MonoMs());  // another grant: not this lease
+  CHECK_FALSE(d.MayDeferUnlink(kDir, "f", kRoot, now, idle, queue));
+  d.Renewed(kDir, LeasedDirs::Leases(), MonoMs());  // no lease in the reply: nothing ends
+  d.Renewed(kDir, Lease(kDir, 5, 400), MonoMs());
+  CHECK(d.MayDeferUnlink(kDir, "f", kRoot, now, idle, queue));
+  CHECK(d.MayDeferUnlink(kDir, "g", kRoot, now, idle, queue));
+}

@@ -403,12 +403,29 @@ TEMPLATE_TEST_CASE("another session's unlink or rename out of a directory a defe
   CHECK(Since(t0) >= kLeaseMs - 100);
   CHECK(Errno(b.Lookup(b.root, "z2")) == ENOENT);
 
-  // The holder's own unlinks and renames in its directory do not wait.
+  // The holder's own unlinks and renames in its directory do not wait, and its unlink renews its lease,
+  // as its adds do (one that lapsed while it only read comes back).
   t0 = MonoMs();
   const uint64_t d3 = LeasedDir(a, a.root, "d3");
-  REQUIRE(Batch(a, {Entry(a, d3, "w", first + 3)}).ok());
+  REQUIRE(Batch(a, {Entry(a, d3, "w", first + 3), Entry(a, d3, "v", first + 4)}).ok());
   REQUIRE(a.Rename(d3, "w", d3, "w2").ok());
-  REQUIRE(a.Unlink(d3, "w2").ok());
+  auto own = a.Unlink(d3, "w2");
+  REQUIRE(own.ok());
   CHECK(Since(t0) < kLeaseMs / 2);
+  REQUIRE(own->leases_size() == 1);
+  CHECK(own->leases(0).dir() == d3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(kLeaseMs + 50));
+  auto lapsed = a.Unlink(d3, "v");
+  REQUIRE(lapsed.ok());
+  CHECK(lapsed->leases_size() == 1);
+  // Another session's unlink renews nothing of a's (it waits for a's lease, then ends it).
+  const uint64_t d4 = LeasedDir(a, a.root, "d4");
+  REQUIRE(Batch(a, {Entry(a, d4, "u", first + 5)}).ok());
+  auto theirs = b.Unlink(d4, "u");
+  REQUIRE(theirs.ok());
+  CHECK(theirs->leases_size() == 0);
+  auto after = Batch(a, {Entry(a, d4, "u2", first + 6)});
+  REQUIRE(after.ok());
+  CHECK(after->results(0).err() == ESTALE);  // a's lease there ended with b's unlink
   CHECK(f.Check() == "");
 }

@@ -119,6 +119,13 @@ Status NoteAdd(OpContext& ctx, uint64_t dir, Leases* leases) {
   return Status::Ok();
 }
 
+void RenewOwnLease(OpContext& ctx, uint64_t dir, Leases* leases) {
+  DirLeases* table = ctx.env().leases;
+  if (table == nullptr) return;
+  auto r = table->AddDeferred(dir, ctx.session().id(), MonoMs());
+  if (r.grant != 0) AppendLease(leases, dir, r.grant, table->lease_ms());
+}
+
 Status NoteDirRead(OpContext& ctx, uint64_t dir) {
   DirLeases* table = ctx.env().leases;
   if (table == nullptr) return Status::Ok();

@@ -45,6 +45,10 @@ using Leases = google::protobuf::RepeatedPtrField<DirLease>;
 // own lease on dir: renewed, and appended to *leases. Call it after the op's checks, before it fails
 // for any other reason where possible (a wait for nothing costs the waiter, not correctness).
 Status NoteAdd(OpContext& ctx, uint64_t dir, Leases* leases);
+// The op's session took a name out of dir (an unlink): its own lease there, when intact and not
+// revoked, is renewed as an add renews it, and appended to *leases. Nothing for another session's lease
+// (the op waited for it: NoteDirRead).
+void RenewOwnLease(OpContext& ctx, uint64_t dir, Leases* leases);
 // Mkdir made dir: a lease on it for the op's session, appended to *leases (when one was granted).
 void GrantLease(OpContext& ctx, uint64_t dir, Leases* leases);
 // Before the op removes or replaces directory dir, whose emptiness it has read: another, deferring

@@ -29,6 +29,7 @@ Status Unlink(OpContext& ctx, const UnlinkRequest& req, UnlinkResponse* resp) {
   // A deferring session's lease on parent: it may have answered an unlink or a create of this name that
   // weft-meta has not seen yet. Wait for it (a recall: one round trip to the holder).
   RETURN_IF_ERROR(NoteDirRead(ctx, req.parent()));
+  RenewOwnLease(ctx, req.parent(), resp->mutable_leases());  // a holder's unlink keeps its lease, as its adds do
 
   ctx.Delete(keys::Dentry(req.parent(), req.name()));
   parent->set_entries(parent->entries() > 0 ? parent->entries() - 1 : 0);
