@@ -263,6 +263,15 @@ StatusOr<Attr> ClientImpl::Mknod(const Caller& c, uint64_t parent, std::string_v
 }
 
 namespace {
+// This client's clock, as the times of a create or unlink answered here.
+Timespec NowTimespec() {
+  const int64_t now_ns = NowUnixNs();
+  Timespec now;
+  now.set_sec(now_ns / 1'000'000'000);
+  now.set_nsec(static_cast<uint32_t>(now_ns % 1'000'000'000));
+  return now;
+}
+
 // Whether the owner's permission bits of mode allow the access open_flags ask for (a deferred create
 // opens the file later by inode, with the usual checks).
 bool OwnerMayOpen(mode_t mode, int open_flags) {
@@ -278,10 +287,7 @@ std::optional<CreateResult> ClientImpl::TryDeferCreate(const Caller& c, uint64_t
                                                        mode_t mode, mode_t umask, int open_flags) {
   const mode_t perm = mode & 07777 & ~umask;
   if (!deferred_ || (perm & (S_ISUID | S_ISGID)) || !OwnerMayOpen(perm, open_flags)) return std::nullopt;
-  const int64_t now_ns = NowUnixNs();
-  Timespec now;
-  now.set_sec(now_ns / 1'000'000'000);
-  now.set_nsec(static_cast<uint32_t>(now_ns % 1'000'000'000));
+  const Timespec now = NowTimespec();
   std::shared_lock recall_guard(defer_mu_);  // until the create is queued (RecallLoop)
   auto dir_after = leased_.MayDefer(parent, name, c, now);
   if (!dir_after) return std::nullopt;
@@ -384,10 +390,7 @@ StatusOr<Attr> ClientImpl::Mkdir(const Caller& c, uint64_t parent, std::string_v
 
 std::optional<Attr> ClientImpl::TryDeferUnlink(const Caller& c, uint64_t parent, std::string_view name) {
   if (!deferred_ || !opts_.deferred_unlinks || !meta_takes_unlinks_.load()) return std::nullopt;
-  const int64_t now_ns = NowUnixNs();
-  Timespec now;
-  now.set_sec(now_ns / 1'000'000'000);
-  now.set_nsec(static_cast<uint32_t>(now_ns % 1'000'000'000));
+  const Timespec now = NowTimespec();
   std::shared_lock recall_guard(defer_mu_);  // until the unlink is queued (RecallLoop)
   // Not while a handle is open on the file here (weft-meta may not know of it yet: a deferred create's
   // handle opens there at its first I/O), nor for a create weft-meta refused (the plain unlink says ENOENT).

@@ -95,19 +95,16 @@ class LeasedDirs {
     std::lock_guard lock(mu_);
     auto it = dirs_.find(dir);
     if (it == dirs_.end()) return;
-    for (const DirLease& l : leases) {
-      if (l.dir() == dir && l.grant() == it->second.grant) {
-        it->second.until_ms = std::max(it->second.until_ms, sent_ms + l.ms());
-        if (dir_after.ino() == dir) {
-          it->second.mode = dir_after.mode();
-          it->second.uid = dir_after.uid();
-          it->second.gid = dir_after.gid();
-          it->second.attr = dir_after;
-        }
-        return;
-      }
+    if (!RenewFrom(it->second, dir, leases, sent_ms)) {
+      Erase(it);  // another session added a name to dir: the lease is over for good
+      return;
     }
-    Erase(it);  // another session added a name to dir: the lease is over for good
+    if (dir_after.ino() == dir) {
+      it->second.mode = dir_after.mode();
+      it->second.uid = dir_after.uid();
+      it->second.gid = dir_after.gid();
+      it->second.attr = dir_after;
+    }
   }
 
   // A call sent at sent_ms took a name out of dir (a plain unlink); leases: its reply's. The lease on
@@ -116,13 +113,7 @@ class LeasedDirs {
   void Renewed(uint64_t dir, const Leases& leases, int64_t sent_ms) {
     if (!enabled_) return;
     std::lock_guard lock(mu_);
-    auto it = dirs_.find(dir);
-    if (it == dirs_.end()) return;
-    for (const DirLease& l : leases) {
-      if (l.dir() == dir && l.grant() == it->second.grant) {
-        it->second.until_ms = std::max(it->second.until_ms, sent_ms + l.ms());
-      }
-    }
+    if (auto it = dirs_.find(dir); it != dirs_.end()) RenewFrom(it->second, dir, leases, sent_ms);
   }
 
   // True when name surely does not exist in dir (a lease holds, and this session never added it).
@@ -167,15 +158,7 @@ class LeasedDirs {
     std::lock_guard lock(mu_);
     for (uint64_t dir : dirs) {
       auto it = dirs_.find(dir);
-      if (it == dirs_.end()) continue;
-      bool renewed = false;
-      for (const DirLease& l : leases) {
-        if (l.dir() == dir && l.grant() == it->second.grant) {
-          it->second.until_ms = std::max(it->second.until_ms, sent_ms + l.ms());
-          renewed = true;
-        }
-      }
-      if (!renewed) Erase(it);
+      if (it != dirs_.end() && !RenewFrom(it->second, dir, leases, sent_ms)) Erase(it);
     }
   }
 
@@ -273,6 +256,17 @@ class LeasedDirs {
     std::unordered_map<std::string, uint64_t> files;  // regular files the session put here: name -> inode
   };
 
+  // Renews d (directory dir) from a reply's leases, its request sent at sent_ms: false when they do not
+  // carry its lease (this grant).
+  static bool RenewFrom(Dir& d, uint64_t dir, const Leases& leases, int64_t sent_ms) {
+    for (const DirLease& l : leases) {
+      if (l.dir() == dir && l.grant() == d.grant) {
+        d.until_ms = std::max(d.until_ms, sent_ms + l.ms());
+        return true;
+      }
+    }
+    return false;
+  }
   // Whether the caller has all of `want` (1 = search, 2 = write) on the directory, as weft-meta's
   // CheckAccess decides it (root always).
   static bool May(const Caller& c, const Dir& d, uint32_t want) {

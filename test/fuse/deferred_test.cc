@@ -25,11 +25,21 @@ int Touch(const std::string& path, mode_t mode = 0644) {
   return ::close(fd) == 0 ? 0 : errno;
 }
 
-// Inodes the volume counts as used, reservations included (statvfs through a mount).
-uint64_t UsedInodes(const std::string& mnt) {
+struct statvfs StatVfs(const std::string& mnt) {
   struct statvfs v {};
   REQUIRE(statvfs(mnt.c_str(), &v) == 0);
+  return v;
+}
+
+// Inodes the volume counts as used, reservations included (statvfs through a mount).
+uint64_t UsedInodes(const std::string& mnt) {
+  const struct statvfs v = StatVfs(mnt);
   return v.f_files - v.f_ffree;
+}
+
+uint64_t UsedBytes(const std::string& mnt) {
+  const struct statvfs v = StatVfs(mnt);
+  return (v.f_blocks - v.f_bfree) * v.f_frsize;
 }
 
 }  // namespace
@@ -223,12 +233,6 @@ std::pair<uint64_t, uint64_t> Answered(const std::string& log, const std::string
   const uint64_t answered = std::stoull(rest);
   const auto comma = rest.find(", ");
   return {answered, comma == std::string::npos ? 0 : std::stoull(rest.substr(comma + 2))};
-}
-
-uint64_t UsedBytes(const std::string& mnt) {
-  struct statvfs v {};
-  REQUIRE(statvfs(mnt.c_str(), &v) == 0);
-  return (v.f_blocks - v.f_bfree) * v.f_frsize;
 }
 
 }  // namespace
