@@ -270,7 +270,6 @@ TEMPLATE_TEST_CASE("a batch applies deferred unlinks in order with its creates, 
   REQUIRE(r.ok());
   CHECK(r->unlinks());  // this weft-meta takes them
   const uint64_t first = r->first();
-  const uint64_t charged = VolumeInodes(c);
   REQUIRE(c.Mkdir(dir, "sub").ok());
   const uint64_t sub_made = VolumeInodes(c);
 
@@ -323,7 +322,6 @@ TEMPLATE_TEST_CASE("a batch applies deferred unlinks in order with its creates, 
   REQUIRE(c.Close(h->handle()).ok());
   CHECK(Errno(c.GetAttr(first + 1)) == ENOENT);
   CHECK(VolumeInodes(c) == sub_made - 2);
-  (void)charged;
   CHECK(f.Check() == "");
 }
 
