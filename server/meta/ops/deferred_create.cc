@@ -111,11 +111,7 @@ Status ApplyDeferredUnlink(OpContext& ctx, const DeferredCreate& e, rec::Session
     auto held = table->AddDeferred(e.parent(), s->id(), MonoMs());  // renews the lease while it holds
     if (held.ok && held.grant != 0) (*grants)[e.parent()] = held.grant;
   }
-  ctx.Delete(keys::Dentry(e.parent(), e.name()));
-  parent->set_entries(parent->entries() > 0 ? parent->entries() - 1 : 0);
-  TouchDir(ctx, &*parent);
-  ctx.PutInode(*parent);
-  return DropLink(ctx, &*victim);
+  return RemoveFileEntry(ctx, &*parent, e.name(), &*victim);
 }
 
 }  // namespace

@@ -59,6 +59,14 @@ Status DropLink(OpContext& ctx, rec::Inode* inode) {
   return Status::Ok();
 }
 
+Status RemoveFileEntry(OpContext& ctx, rec::Inode* parent, std::string_view name, rec::Inode* victim) {
+  ctx.Delete(keys::Dentry(parent->attr().ino(), name));
+  parent->set_entries(parent->entries() > 0 ? parent->entries() - 1 : 0);
+  TouchDir(ctx, parent);
+  ctx.PutInode(*parent);
+  return DropLink(ctx, victim);
+}
+
 Status DeleteXattrs(OpContext& ctx, const rec::Inode& inode) {
   if (inode.xattrs() == 0) return Status::Ok();
   std::string prefix = keys::XattrPrefix(inode.attr().ino());

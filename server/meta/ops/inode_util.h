@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "common/status.h"
 #include "server/meta/op_context.h"
@@ -30,6 +31,10 @@ Status CheckEntryWrite(const Caller& caller, const rec::Inode& dir);
 // Drops one link of a non-directory (nlink-1, ctime = now) and stores it; releases it when that was the
 // last link and no handle is open.
 Status DropLink(OpContext& ctx, rec::Inode* inode);
+// Takes name, the entry of non-directory victim, out of directory parent (its entry count, mtime and
+// ctime) and drops that link (DropLink). REQUIRES: the caller's checks passed. Unlink and a deferred
+// unlink (CreateBatch) both end here.
+Status RemoveFileEntry(OpContext& ctx, rec::Inode* parent, std::string_view name, rec::Inode* victim);
 // Releases an inode with no link and no open handle: its usage leaves the counters, its xattrs go;
 // a regular file goes to the GC queue (its record stays for the layout), anything else is deleted.
 Status ReleaseInode(OpContext& ctx, const rec::Inode& inode);

@@ -31,11 +31,7 @@ Status Unlink(OpContext& ctx, const UnlinkRequest& req, UnlinkResponse* resp) {
   RETURN_IF_ERROR(NoteDirRead(ctx, req.parent()));
   RenewOwnLease(ctx, req.parent(), resp->mutable_leases());  // a holder's unlink keeps its lease, as its adds do
 
-  ctx.Delete(keys::Dentry(req.parent(), req.name()));
-  parent->set_entries(parent->entries() > 0 ? parent->entries() - 1 : 0);
-  TouchDir(ctx, &*parent);
-  ctx.PutInode(*parent);
-  RETURN_IF_ERROR(DropLink(ctx, &*victim));
+  RETURN_IF_ERROR(RemoveFileEntry(ctx, &*parent, req.name(), &*victim));
   *resp->mutable_attr() = victim->attr();
   *resp->mutable_parent() = parent->attr();
   return Status::Ok();
