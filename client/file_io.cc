@@ -474,6 +474,12 @@ StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t
     for (auto it = fh->ra.begin(); it != fh->ra.end() && it->first + it->second->len <= off;) it = fh->ra.erase(it);
     for (uint64_t b = off / block * block; b < window_end; b += block) {
       auto it = fh->ra.find(b);
+      // A block read when the file ended inside it is short of what the file holds now (a write beyond
+      // it, which DropReadahead does not see as overlapping, grew the file): read it again.
+      if (it != fh->ra.end() && it->second->len < std::min<uint64_t>(block, file_size - b)) {
+        fh->ra.erase(it);
+        it = fh->ra.end();
+      }
       if (it == fh->ra.end()) {
         auto blk = std::make_shared<RaBlock>();
         blk->start = b;
@@ -531,7 +537,14 @@ StatusOr<Client::Extent> ClientImpl::ReadAround(FileHandle* fh, uint64_t off, si
   bool sequential;
   {
     std::lock_guard lock(fh->ra_mu);
-    sequential = opts_.readahead_bytes > 0 && (off == fh->last_read_end || (off == 0 && size >= 65536));
+    // Also sequential: a read that starts in a block read ahead. The kernel's readahead requests of one
+    // window reach the client out of order when two threads pick them up (FUSE over io_uring's
+    // workers of one CPU do, often); each such read must not drop the window the next ones need.
+    auto in_ra = [&] {
+      auto it = fh->ra.upper_bound(off);
+      return it != fh->ra.begin() && off < std::prev(it)->first + std::prev(it)->second->len;
+    };
+    sequential = opts_.readahead_bytes > 0 && (off == fh->last_read_end || (off == 0 && size >= 65536) || in_ra());
     if (!sequential) fh->ra.clear();
   }
   // A random read fetches the aligned blocks about it when they are larger than what it asks.

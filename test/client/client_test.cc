@@ -287,6 +287,43 @@ TEST_CASE("reads through one handle see the unflushed writes of another wherever
   CHECK(ReadAll(*e.client, "f") == model);
 }
 
+TEST_CASE("readahead: reads out of order keep the window, and a block short of a file that grew is read again",
+          "[client][integration]") {
+  Env e;
+  FileHandle* a = CreateFile(*e.client, "f");
+  std::string model = Random(300 << 10, 3);
+  REQUIRE_OK(e.client->Write(a, 0, model.data(), model.size()));
+  REQUIRE_OK(e.client->Fsync(a));
+  auto attr = e.client->Lookup(RootCaller(), e.client->root_ino(), "f");
+  REQUIRE_OK(attr);
+  auto b = e.client->Open(RootCaller(), attr->ino(), O_RDONLY);
+  REQUIRE_OK(b);
+  auto read = [&](uint64_t off, size_t len) {
+    std::string buf(len, '\0');
+    auto n = e.client->Read(*b, off, len, buf.data());
+    REQUIRE_OK(n);
+    buf.resize(*n);
+    return buf;
+  };
+  // From 0: the block about it is read ahead, holding all 300 KiB of the file.
+  CHECK(read(0, 64 << 10) == model.substr(0, 64 << 10));
+  // The next two out of order, as two FUSE workers may pass on the kernel's readahead requests.
+  CHECK(read(192 << 10, 64 << 10) == model.substr(192 << 10, 64 << 10));
+  CHECK(read(128 << 10, 64 << 10) == model.substr(128 << 10, 64 << 10));
+  // The file grows past the block's end by a write that does not touch the block (a hole between).
+  const std::string x = Random(100 << 10, 4);
+  REQUIRE_OK(e.client->Write(a, 500 << 10, x.data(), x.size()));
+  REQUIRE_OK(e.client->Fsync(a));
+  model.resize(500 << 10, '\0');
+  model += x;
+  // A read from inside the block across its old end is whole: the hole as zeros, then the write.
+  const std::string got = read(256 << 10, 400 << 10);
+  CHECK(got.size() == model.size() - (256 << 10));
+  CHECK(got == model.substr(256 << 10));
+  REQUIRE_OK(e.client->Close(a));
+  REQUIRE_OK(e.client->Close(*b));
+}
+
 TEST_CASE("namespace calls ride out a metadata service restart", "[client][integration]") {
   Env e(ClusterOptions{.chunk_servers = 3});
   REQUIRE_OK(e.client->Mkdir(RootCaller(), e.client->root_ino(), "before", 0755, 0));
