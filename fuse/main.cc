@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +20,7 @@
 #include "common/log.h"
 #include "common/token.h"
 #include "fuse/fuse_ops.h"
+#include "fuse/uring.h"
 
 namespace {
 
@@ -32,6 +34,7 @@ struct Options {
   bool lookup_ahead = true;  // fuse/lookup_ahead.h
   uint32_t read_around_kb = 16;  // fuse/read_around.h; 0 = off
   uint32_t read_around_store_delay_ms = 0;  // tests only
+  weft::fuse::UringOptions uring;  // fuse/uring.h
   uint64_t memory_budget_mb = 1024;  // the process's memory (weft::FitMemoryBudget); default 1 GiB
   weft::LogOptions log;
 };
@@ -99,7 +102,40 @@ int Serve(Options& opt, int notify_fd) {
     return 1;
   }
   spdlog::info("volume {} mounted at {}", opt.client.volume, opt.mountpoint);
-  tell("OK\n");
+  // FUSE over io_uring (fuse/uring.h): installed before the INIT handshake, which asks for it; the
+  // mount counts as live once the ring serves, or is known not to.
+  using weft::fuse::UringMode;
+  if (opt.uring.mode == UringMode::kOn && !weft::fuse::FuseUring::KernelEnabled()) {
+    std::string msg = "FUSE over io_uring asked for (--fuse-uring on) but the kernel does not offer it: as root, "
+                      "echo Y > /sys/module/fuse/parameters/enable_uring (kernel 6.14 or later)";
+    spdlog::error("{}", msg);
+    tell("E" + msg + "\n");
+    fuse_session_unmount(se);
+    fuse_session_destroy(se);
+    return 1;
+  }
+  auto uring = weft::fuse::FuseUring::Install(se, opt.uring);
+  std::thread uring_watch;
+  if (uring) {
+    uring_watch = std::thread([&] {
+      std::string why;
+      if (uring->WaitActive(10000, &why)) {
+        spdlog::info("FUSE over io_uring: on ({} workers per CPU{})", uring->workers_per_queue(),
+                     opt.uring.pin ? ", pinned" : "");
+      } else if (opt.uring.mode == UringMode::kOn) {
+        std::string msg = "FUSE over io_uring asked for (--fuse-uring on) but not available: " + why;
+        spdlog::error("{}", msg);
+        tell("E" + msg + "\n");
+        kill(getpid(), SIGTERM);  // libfuse's handler ends the loop; the mount goes
+        return;
+      } else {
+        spdlog::info("FUSE over io_uring: off, /dev/fuse serves alone ({})", why);
+      }
+      tell("OK\n");
+    });
+  } else {
+    tell("OK\n");
+  }
   fuse_loop_config* cfg = fuse_loop_cfg_create();
   fuse_loop_cfg_set_max_threads(cfg, opt.max_threads);
   fuse_loop_cfg_set_idle_threads(cfg, 8);
@@ -129,6 +165,13 @@ int Serve(Options& opt, int notify_fd) {
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGHUP, SIG_IGN);
   fuse_session_unmount(se);
+  if (uring_watch.joinable()) uring_watch.join();
+  if (uring) {
+    uring->Stop();  // after the unmount, which ends the ring's entries; before the session goes
+    auto c = uring->counters();
+    spdlog::info("FUSE over io_uring: {} requests served through the ring{}", c.requests,
+                 c.bad ? fmt::format(", {} not understood (answered EIO)", c.bad) : std::string());
+  }
   fuse_session_destroy(se);
   client->reset();
   return rc == 0 ? 0 : 1;
@@ -192,13 +235,29 @@ int main(int argc, char** argv) {
   app.add_option("--retry-window-ms", opt.client.retry_window_ms,
                  "retry unreachable servers this long before failing (EIO; at mount: exit)")
       ->capture_default_str();
-  app.add_option("--max-threads", opt.max_threads, "FUSE worker threads")->capture_default_str();
+  app.add_option("--max-threads", opt.max_threads, "FUSE worker threads (/dev/fuse)")->capture_default_str();
+  std::string uring_mode = "auto";
+  app.add_option("--fuse-uring", uring_mode,
+                 "FUSE over io_uring (kernel 6.14+, with /sys/module/fuse/parameters/enable_uring = Y): a request "
+                 "is served on its caller's CPU, without a cross-CPU wake-up each way. auto: when the kernel "
+                 "offers it; on: fail the mount without it; off: /dev/fuse alone")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->capture_default_str();
+  app.add_option("--fuse-uring-threads", opt.uring.threads_per_queue,
+                 "FUSE over io_uring: workers per CPU, each serving one request at a time")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
+  app.add_flag("!--no-fuse-uring-pin", opt.uring.pin, "do not pin each CPU's io_uring workers to that CPU");
   app.add_option("--memory-budget-mb", opt.memory_budget_mb,
                  "memory this process may use: lowers --write-buffer to half of it beyond a 64 MiB reserve, and "
                  "all handles' readahead together to a quarter")
       ->capture_default_str();
   weft::AddLogFlags(app, &opt.log);
   if (int rc = weft::ParseFlags(app, argc, argv); rc >= 0) return rc;
+  opt.uring.mode = uring_mode == "on"    ? weft::fuse::UringMode::kOn
+                   : uring_mode == "off" ? weft::fuse::UringMode::kOff
+                                         : weft::fuse::UringMode::kAuto;
   if (!token_file.empty()) {
     auto t = weft::ReadTokenFile(token_file);
     if (!t.ok()) {

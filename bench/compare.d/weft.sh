@@ -6,7 +6,7 @@
 weft_data=$work/weft
 weft_mnt=$work/weft-mnt
 weft_logs=$weft_data/logs
-weft_meta_pid="" weft_mount_pid="" weft_chunk_pids=()
+weft_meta_pid="" weft_mount_pid="" weft_chunk_pids=() weft_fuse_path=""
 
 # wait_ready FILE KEY PID LOG: prints KEY's value from a ready file once the process wrote it.
 weft_wait_ready() {
@@ -65,6 +65,14 @@ weft_up() {
   pids+=("$weft_mount_pid")
   mounts+=("$weft_mnt")
   wait_mounted "$weft_mnt" "$weft_mount_pid" "$weft_logs/mount.log" || return 1
+  # Which way the mount's requests go (fuse/uring.h): its log says once the kernel's INIT is answered.
+  weft_fuse_path="/dev/fuse"
+  local _
+  for _ in $(seq 1 50); do
+    grep -q "FUSE over io_uring: on" "$weft_logs/mount.log" && { weft_fuse_path="io_uring"; break; }
+    grep -q "FUSE over io_uring: off" "$weft_logs/mount.log" && break
+    sleep 0.1
+  done
   say "weft: meta $weft_addr, 3 chunk servers, volume bench (class $weft_class, replication 3) at $weft_mnt"
 }
 
