@@ -470,8 +470,11 @@ StatusOr<size_t> ClientImpl::ReadSequential(FileHandle* fh, uint64_t off, size_t
   std::vector<std::shared_ptr<RaBlock>> need;
   {
     std::lock_guard lock(fh->ra_mu);
-    // Blocks wholly behind the reader are done with.
-    for (auto it = fh->ra.begin(); it != fh->ra.end() && it->first + it->second->len <= off;) it = fh->ra.erase(it);
+    // Blocks wholly behind the reader are done with, but for the one just behind: a request of the
+    // kernel's readahead window that a second thread passes on late still finds its block (in_ra above).
+    for (auto it = fh->ra.begin(); it != fh->ra.end() && it->first + it->second->len + block <= off;) {
+      it = fh->ra.erase(it);
+    }
     for (uint64_t b = off / block * block; b < window_end; b += block) {
       auto it = fh->ra.find(b);
       // A block read when the file ended inside it is short of what the file holds now (a write beyond
@@ -537,10 +540,13 @@ StatusOr<Client::Extent> ClientImpl::ReadAround(FileHandle* fh, uint64_t off, si
   bool sequential;
   {
     std::lock_guard lock(fh->ra_mu);
-    // Also sequential: a read that starts in a block read ahead. The kernel's readahead requests of one
-    // window reach the client out of order when two threads pick them up (FUSE over io_uring's
-    // workers of one CPU do, often); each such read must not drop the window the next ones need.
+    // Also sequential: a read near the last one's end that starts in a block read ahead. The kernel's
+    // readahead requests of one window reach the client out of order when two threads pick them up
+    // (FUSE over io_uring's workers of one CPU do, often); each such read must not drop the window the
+    // next ones need. Near: a random reader's reads that land in a window by chance do not extend it.
     auto in_ra = [&] {
+      const uint64_t last = fh->last_read_end, window = opts_.readahead_bytes;
+      if (last == UINT64_MAX || off + window < last || off > last + window) return false;
       auto it = fh->ra.upper_bound(off);
       return it != fh->ra.begin() && off < std::prev(it)->first + std::prev(it)->second->len;
     };
