@@ -6,7 +6,8 @@
 // weft-mount keeps no per-inode state the kernel's lookup counts would govern (forget is a no-op);
 // the per-inode hints it keeps (xattr_hints.h, lookup_ahead.h) expire on their own.
 //
-// Thread-safety: handlers run on libfuse's worker threads concurrently; the Client is thread-safe.
+// Thread-safety: handlers run concurrently on libfuse's worker threads, or on FUSE over io_uring's
+// (fuse/uring.h: the same libfuse dispatch, one request per worker); the Client is thread-safe.
 #pragma once
 
 #define FUSE_USE_VERSION 314

@@ -1,7 +1,7 @@
 #include "fuse/uring.h"
 
-#include <linux/fuse.h>
 #include <liburing.h>
+#include <linux/fuse.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -25,10 +25,10 @@ namespace {
 
 // The kernel's interface (include/uapi/linux/fuse.h, protocol 7.42); Debian 12's headers predate it.
 constexpr uint32_t kOverIoUringFlags2 = 1u << (41 - 32);  // FUSE_OVER_IO_URING, in flags2
-constexpr uint32_t kCmdRegister = 1;                       // FUSE_IO_URING_CMD_REGISTER
-constexpr uint32_t kCmdCommitAndFetch = 2;                 // FUSE_IO_URING_CMD_COMMIT_AND_FETCH
-constexpr size_t kHeaderInOut = 128;                       // FUSE_URING_IN_OUT_HEADER_SZ
-constexpr size_t kOpInOut = 128;                           // FUSE_URING_OP_IN_OUT_SZ
+constexpr uint32_t kCmdRegister = 1;                      // FUSE_IO_URING_CMD_REGISTER
+constexpr uint32_t kCmdCommitAndFetch = 2;                // FUSE_IO_URING_CMD_COMMIT_AND_FETCH
+constexpr size_t kHeaderInOut = 128;                      // FUSE_URING_IN_OUT_HEADER_SZ
+constexpr size_t kOpInOut = 128;                          // FUSE_URING_OP_IN_OUT_SZ
 
 struct RingEntInOut {  // struct fuse_uring_ent_in_out
   uint64_t flags;
@@ -38,7 +38,7 @@ struct RingEntInOut {  // struct fuse_uring_ent_in_out
   uint64_t reserved;
 };
 
-struct RingReqHeader {  // struct fuse_uring_req_header
+struct RingReqHeader {        // struct fuse_uring_req_header
   char in_out[kHeaderInOut];  // fuse_in_header in, fuse_out_header out
   char op_in[kOpInOut];       // the op's own argument struct (fuse_write_in, ...)
   RingEntInOut ring_ent_in_out;
@@ -117,6 +117,7 @@ struct FuseUring::Impl {
   std::string why;
   unsigned registered = 0;
   unsigned failed = 0;
+  std::vector<unsigned> queue_registered;        // per CPU queue
   std::vector<std::unique_ptr<Worker>> workers;  // written once, at INIT, under `mu`
   std::atomic<bool> workers_set{false};
   std::atomic<bool> stop{false};
@@ -130,16 +131,24 @@ struct FuseUring::Impl {
     cv.notify_all();
   }
   void StartWorkers(size_t payload);
-  void Registered(bool ok, const std::string& err) {
+  // Each worker reports once. The kernel serves through the ring once every queue has an entry, so
+  // the ring is on then even if some workers failed (logged), and off only if a queue has none.
+  void Registered(unsigned qid, bool ok, const std::string& err) {
     std::lock_guard lk(mu);
     if (ok) {
       ++registered;
+      ++queue_registered[qid];
     } else {
       ++failed;
       if (why.empty()) why = err;
     }
-    if (registered == workers.size()) state = State::kActive;
-    else if (registered + failed == workers.size()) state = State::kOff;
+    if (registered + failed < workers.size()) return;
+    const bool every_queue =
+        std::all_of(queue_registered.begin(), queue_registered.end(), [](unsigned n) { return n > 0; });
+    state = every_queue ? State::kActive : State::kOff;
+    if (every_queue && failed > 0)
+      spdlog::warn("FUSE over io_uring: {} of {} workers could not register ({}); the others serve", failed,
+                   workers.size(), why);
     cv.notify_all();
   }
   Worker* FindWorker(uint64_t unique) {
@@ -193,8 +202,9 @@ ssize_t UringWritev(int fd, struct iovec* iov, int count, void*) {
     return ::writev(fd, iov, count);
   }
   if (!impl->kernel_offers) {
-    impl->SetOff("the kernel does not offer it (/sys/module/fuse/parameters/enable_uring is N, or the kernel "
-                 "predates 6.14)");
+    impl->SetOff(
+        "the kernel does not offer it (/sys/module/fuse/parameters/enable_uring is N, or the kernel "
+        "predates 6.14)");
     return ::writev(fd, iov, count);
   }
   fuse_init_out out;
@@ -228,6 +238,7 @@ void FuseUring::Impl::StartWorkers(size_t payload) {
   const unsigned per_queue = std::clamp(opts.threads_per_queue, 1u, std::max(1u, 256 / std::max(1u, queues)));
   std::lock_guard lk(mu);
   workers_per_queue = per_queue;
+  queue_registered.assign(queues, 0);
   payload_size = payload;
   state = State::kStarting;
   for (unsigned q = 0; q < queues; ++q) {
@@ -271,7 +282,7 @@ void Worker::Run() {
     CPU_SET(qid, &set);
     (void)sched_setaffinity(0, sizeof(set), &set);  // not allowed there (cpuset): run unpinned
   }
-  auto fail = [&](const std::string& what) { impl->Registered(false, what); };
+  auto fail = [&](const std::string& what) { impl->Registered(qid, false, what); };
   payload_size = impl->payload_size;
   area_size = kFront + payload_size;
   void* m = mmap(nullptr, area_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -305,7 +316,7 @@ void Worker::Run() {
     }
     return fail(std::string("registration: ") + strerror(-res));
   }
-  impl->Registered(true, "");
+  impl->Registered(qid, true, "");
   Serve();
 }
 
@@ -330,7 +341,8 @@ void Worker::Serve() {
       // kernel did not take): the worker registers a fresh one, or the CPU's queue would lose a worker
       // for good; requests never fall back to /dev/fuse once the ring serves.
       if (res == -ENOTCONN || res == -ECANCELED || res == -ECONNABORTED || impl->stop) return;
-      spdlog::warn("FUSE over io_uring: queue {} entry ended ({}); registering it again", qid, strerror(-res));
+      spdlog::warn("FUSE over io_uring: queue {} entry ended ({}); registering it again", qid,
+                   strerror(-res));
       if (++reregistered > 100 || !Submit(kCmdRegister, 0)) {
         spdlog::error("FUSE over io_uring: queue {} worker stops", qid);
         return;
@@ -341,7 +353,8 @@ void Worker::Serve() {
     fuse_in_header ih;
     std::memcpy(&ih, header->in_out, sizeof(ih));
     const RingEntInOut ent = header->ring_ent_in_out;
-    const size_t fixed = ih.len >= sizeof(ih) + ent.payload_sz ? ih.len - sizeof(ih) - ent.payload_sz : SIZE_MAX;
+    const size_t fixed =
+        ih.len >= sizeof(ih) + ent.payload_sz ? ih.len - sizeof(ih) - ent.payload_sz : SIZE_MAX;
     bool ok = fixed <= kOpInOut && ent.payload_sz <= payload_size && ent.commit_id == ih.unique;
     {
       std::lock_guard lk(mu);
@@ -359,8 +372,9 @@ void Worker::Serve() {
       fuse_session_process_buf(impl->se, &buf);
     } else {
       impl->bad.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("FUSE over io_uring: request {} (opcode {}) of length {} with a {}-byte payload not understood",
-                   ih.unique, ih.opcode, ih.len, ent.payload_sz);
+      spdlog::warn(
+          "FUSE over io_uring: request {} (opcode {}) of length {} with a {}-byte payload not understood",
+          ih.unique, ih.opcode, ih.len, ent.payload_sz);
       fuse_out_header oh{sizeof(fuse_out_header), -EIO, ih.unique};
       iovec v{&oh, sizeof(oh)};
       Fill(&v, 1);
@@ -385,7 +399,8 @@ void Worker::Fill(const iovec* iov, int count) {
   size_t off = 0;
   for (int i = 1; i < count; ++i) {
     size_t n = std::min(iov[i].iov_len, payload_size - off);  // never more: the kernel sized it
-    if (iov[i].iov_base != payload + off) std::memmove(payload + off, iov[i].iov_base, n);  // in place: no copy
+    if (iov[i].iov_base != payload + off)
+      std::memmove(payload + off, iov[i].iov_base, n);  // in place: no copy
     off += n;
   }
   header->ring_ent_in_out.payload_sz = static_cast<uint32_t>(off);
@@ -457,9 +472,7 @@ unsigned FuseUring::workers_per_queue() const {
   return impl_->workers_per_queue;
 }
 
-UringCounters FuseUring::counters() const {
-  return {impl_->requests.load(), impl_->bad.load()};
-}
+UringCounters FuseUring::counters() const { return {impl_->requests.load(), impl_->bad.load()}; }
 
 bool FuseUring::KernelEnabled() {
   std::ifstream f("/sys/module/fuse/parameters/enable_uring");

@@ -67,7 +67,7 @@ class FuseUring {
 
   UringCounters counters() const;
   unsigned workers_per_queue() const;  // as started (threads_per_queue, fewer on a machine of many CPUs)
-  static bool KernelEnabled();  // /sys/module/fuse/parameters/enable_uring reads Y
+  static bool KernelEnabled();         // /sys/module/fuse/parameters/enable_uring reads Y
 
   struct Impl;
 

@@ -8,10 +8,10 @@
 // The kernel's switch (/sys/module/fuse/parameters/enable_uring) is global: the test turns it on as
 // root and puts it back as it found it. Other tests' mounts starting meanwhile use the ring or not
 // (--fuse-uring auto); both are served.
-#include <catch2/catch.hpp>
 #include <sys/xattr.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <thread>
 
@@ -39,7 +39,9 @@ bool WriteSwitch(const std::string& v) {
 
 // Sets the switch for a scope; restores what it found.
 struct UringSwitch {
-  explicit UringSwitch(const std::string& v) : before(ReadSwitch()) { ok = !before.empty() && WriteSwitch(v); }
+  explicit UringSwitch(const std::string& v) : before(ReadSwitch()) {
+    ok = !before.empty() && WriteSwitch(v);
+  }
   ~UringSwitch() {
     if (!before.empty()) WriteSwitch(before);
   }
@@ -139,7 +141,8 @@ TEST_CASE("FUSE over io_uring: a mount served by the ring answers every kind of 
       if (::mkdir(dir.c_str(), 0755) != 0) return (void)bad.fetch_add(1);
       for (int i = 0; i < 60; ++i) {
         const std::string p = dir + "/f" + std::to_string(i);
-        const std::string data = RandomData(1000 + 997 * static_cast<size_t>(i), static_cast<unsigned>(t * 100 + i));
+        const std::string data =
+            RandomData(1000 + 997 * static_cast<size_t>(i), static_cast<unsigned>(t * 100 + i));
         int e = -1;
         struct stat s {};
         if (WriteFile(p, data) != 0 || ReadFile(p, &e) != data || e != 0 || ::stat(p.c_str(), &s) != 0 ||
@@ -158,8 +161,9 @@ TEST_CASE("FUSE over io_uring: a mount served by the ring answers every kind of 
   CHECK(RingRequests(Slurp(log_path)) > 1000);
 }
 
-TEST_CASE("FUSE over io_uring: asked for with the kernel's switch off, the mount fails and says how to turn it on",
-          "[fuse][integration][uring]") {
+TEST_CASE(
+    "FUSE over io_uring: asked for with the kernel's switch off, the mount fails and says how to turn it on",
+    "[fuse][integration][uring]") {
   UringSwitch off("N");
   if (!off.ok) {
     WARN("cannot set " << kSwitch << " (not root, or a kernel before 6.14): nothing to test");
@@ -174,8 +178,9 @@ TEST_CASE("FUSE over io_uring: asked for with the kernel's switch off, the mount
   CHECK(Slurp(a + ".log").find("FUSE over io_uring: off") != std::string::npos);
 }
 
-TEST_CASE("FUSE over io_uring: a mount killed with its ring registered leaves a mount point that fails, not hangs",
-          "[fuse][integration][uring]") {
+TEST_CASE(
+    "FUSE over io_uring: a mount killed with its ring registered leaves a mount point that fails, not hangs",
+    "[fuse][integration][uring]") {
   UringSwitch on("Y");
   if (!on.ok) {
     WARN("cannot turn " << kSwitch << " on (not root, or a kernel before 6.14): nothing to test");
